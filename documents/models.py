@@ -1,0 +1,212 @@
+from django.db import models
+from django.utils import timezone
+
+from org.models import Agency, Person, Unit
+
+from .validators import secrecy_mark
+
+
+class Direction(models.TextChoices):
+    INCOMING = "incoming", "收文"
+    OUTGOING = "outgoing", "发文"
+    MEMO = "memo", "签报"
+
+
+class SlipKind(models.TextChoices):
+    """The three incoming processing slips (处理笺), RULES.md §5."""
+
+    RELAY = "relay", "传文处理笺"
+    INTAKE = "intake", "收文处理笺"
+    MISC = "misc", "零星收文处理笺"
+
+
+class DocType(models.TextChoices):
+    RESOLUTION = "决议", "决议"
+    DECISION = "决定", "决定"
+    ORDER = "命令", "命令（令）"
+    COMMUNIQUE = "公报", "公报"
+    ANNOUNCEMENT = "公告", "公告"
+    NOTICE_PUBLIC = "通告", "通告"
+    OPINION = "意见", "意见"
+    NOTICE = "通知", "通知"
+    CIRCULAR = "通报", "通报"
+    REPORT = "报告", "报告"
+    REQUEST = "请示", "请示"
+    REPLY = "批复", "批复"
+    MOTION = "议案", "议案"
+    LETTER = "函", "函"
+    MINUTES = "纪要", "纪要"
+    TELEGRAM = "电报", "电报"
+    BRIEFING = "简报", "简报"
+    INFORMATION = "信息", "信息"
+    MAIL = "信件", "来信"
+
+
+class Status(models.TextChoices):
+    IN_PROGRESS = "in_progress", "办理中"
+    COMPLETED = "completed", "已办结"
+    RETURNED = "returned", "已退文"
+
+
+class Document(models.Model):
+    """An official document (公文) as the agency handles it: here, an incoming document
+    (收文) with every element of 条例 Art. 9 it carries, its registry number and where it
+    stands. Outgoing documents (发文) reuse this record in a later issue."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="documents", verbose_name="办理机关")
+    direction = models.CharField("收发类别", max_length=10, choices=Direction.choices, default=Direction.INCOMING)
+    slip_kind = models.CharField("处理笺", max_length=10, choices=SlipKind.choices, default=SlipKind.INTAKE)
+    doc_type = models.CharField("文种", max_length=10, choices=DocType.choices)
+    title = models.CharField("标题", max_length=300)
+    sender = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="sent_documents",
+                               verbose_name="来文机关")
+    sender_name = models.CharField("来文机关名称", max_length=100, blank=True)
+    sender_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="submitted_documents", verbose_name="送件人")
+    doc_number = models.CharField("来文字号", max_length=60, blank=True)
+    registry_year = models.IntegerField("收文年度", null=True, blank=True)
+    registry_seq = models.IntegerField("收文序号", null=True, blank=True)
+    copy_number = models.CharField("份号", max_length=6, blank=True)
+    secrecy = models.CharField("密级", max_length=4, blank=True)
+    secrecy_term = models.CharField("保密期限", max_length=10, blank=True)
+    urgency = models.CharField("紧急程度", max_length=4, blank=True)
+    signer = models.CharField("签发人", max_length=60, blank=True)
+    main_recipients = models.CharField("主送机关", max_length=300, blank=True)
+    cc_recipients = models.CharField("抄送机关", max_length=500, blank=True)
+    issued_on = models.DateField("成文日期", null=True, blank=True)
+    received_at = models.DateTimeField("收文时间", default=timezone.now)
+    pages = models.PositiveIntegerField("页数", null=True, blank=True)
+    copies = models.PositiveIntegerField("份数", default=1)
+    attachments_note = models.CharField("附件说明", max_length=500, blank=True)
+    remarks = models.CharField("附注", max_length=500, blank=True)
+    sender_deadline = models.DateTimeField("来文办理时限", null=True, blank=True)
+    sender_deadline_text = models.CharField("时限原文", max_length=60, blank=True)
+    addressed_to = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="addressed_documents", verbose_name="直送领导")
+    is_direct_submission = models.BooleanField("直送件", default=False)
+    forwarded_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="forwards", verbose_name="转报原件")
+    needs_reply = models.BooleanField("需答复", default=False)
+    needs_leader_approval = models.BooleanField("答复须经领导审定", default=False)
+    lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="led_documents",
+                                  verbose_name="主办单位")
+    assist_units = models.ManyToManyField(Unit, blank=True, related_name="assisted_documents", verbose_name="协办单位")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    stage = models.CharField("当前环节", max_length=30, blank=True)
+    registered_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="registered_documents", verbose_name="登记人")
+    registered_at = models.DateTimeField("登记时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", default=timezone.now)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    reply_text = models.TextField("答复内容", blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = verbose_name_plural = "公文"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "registry_year", "registry_seq"], name="registry_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "-received_at"]),
+            models.Index(fields=["agency", "status", "-received_at"]),
+            models.Index(fields=["registered_by", "-received_at"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def registry_number(self) -> str:
+        """收文编号, e.g. 收〔2026〕12号."""
+        if not self.registry_seq:
+            return ""
+        prefix = self.agency.code or self.agency.short_name
+        return f"{prefix}收〔{self.registry_year}〕{self.registry_seq}号"
+
+    @property
+    def secrecy_display(self) -> str:
+        return secrecy_mark(self.secrecy, self.secrecy_term)
+
+    @property
+    def sender_display(self) -> str:
+        return self.sender.name if self.sender_id else self.sender_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.IN_PROGRESS
+
+
+class RegistryCounter(models.Model):
+    """The last 收文编号 used per agency and year; locked row for consecutive numbers."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    year = models.IntegerField()
+    last = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="registry_counter_unique")]
+
+
+class DocumentFile(models.Model):
+    """A file of a document (正文, 附件, 扫描件); its content lives in versions."""
+
+    class Role(models.TextChoices):
+        BODY = "body", "正文"
+        ATTACHMENT = "attachment", "附件"
+        SCAN = "scan", "扫描件"
+        OTHER = "other", "其他"
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="files")
+    role = models.CharField("类别", max_length=20, choices=Role.choices, default=Role.BODY)
+    name = models.CharField("文件名", max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "公文文件"
+
+    def latest_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class FileVersion(models.Model):
+    """One version of a file (版本). Never overwritten: a new upload is a new version.
+    The SHA-256 is checked every time the content is read."""
+
+    file = models.ForeignKey(DocumentFile, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField("版本号")
+    original_name = models.CharField("上传文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.BigIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    storage_path = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(Person, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["file", "number"]
+        constraints = [models.UniqueConstraint(fields=["file", "number"], name="file_version_unique")]
+
+
+class ReturnKind(models.TextChoices):
+    RETURN = "退文", "退文"
+    DIRECT = "直送件", "直送件退文"
+    SKIP_LEVEL = "越级件", "越级件"
+    MISDIRECTED = "乱投件", "乱投件"
+
+
+class DocumentReturn(models.Model):
+    """A document sent back to its sender (退文) with the reason; counted per sender."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="returns")
+    kind = models.CharField("类别", max_length=10, choices=ReturnKind.choices, default=ReturnKind.RETURN)
+    sender = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sender_name = models.CharField(max_length=100, blank=True)
+    reason = models.CharField("退文理由", max_length=500)
+    returned_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-returned_at"]
+        verbose_name = verbose_name_plural = "退文记录"

@@ -1,0 +1,144 @@
+"""Named gates (关卡): predicates that guard leaving a node or an operation.
+
+Each gate returns None when it holds, or the Chinese message naming what is missing.
+Templates list gates by name (data); the code of each gate lives here, with a test.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from documents.models import Document
+
+from .models import Activation, Decision, NodeKind, Opinion, Task, TaskRole, TaskStatus
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    label: str
+    check: Callable[[Document, Activation | None], str | None]
+
+
+def _registered(document, activation):
+    if not document.registry_seq:
+        return "尚未登记：请先完成登记，取得收文编号。"
+    return None
+
+
+def _lead_unit_chosen(document, activation):
+    if not document.lead_unit_id:
+        return "尚未确定主办单位：分办时请选择主办单位（可同时选择协办单位）。"
+    return None
+
+
+def _urgent_has_deadline(document, activation):
+    if document.urgency in ("特急", "加急", "特提") and not document.sender_deadline:
+        return f"{document.urgency}件必须明确办理时限：请在公文要素中填写办理时限。"
+    return None
+
+
+def _assists_done(document, activation):
+    if activation is None:
+        return None
+    pending = Task.objects.filter(activation=activation, role=TaskRole.ASSIST, status=TaskStatus.OPEN)
+    names = [t.assignee_unit.name if t.assignee_unit_id else t.assignee.name for t in pending.select_related(
+        "assignee", "assignee_unit")]
+    if names:
+        return f"协办单位尚未反馈意见：{'、'.join(names)}。"
+    return None
+
+
+def _countersign_settled(document, activation):
+    if activation is None:
+        return None
+    pending = Task.objects.filter(activation=activation, role=TaskRole.COUNTERSIGN, status=TaskStatus.OPEN)
+    names = [t.assignee_unit.name if t.assignee_unit_id else t.assignee.name
+             for t in pending.select_related("assignee", "assignee_unit")]
+    if names:
+        return f"会签尚未完成：{'、'.join(names)}未签署意见。"
+    disagree = Task.objects.filter(activation=activation, role=TaskRole.COUNTERSIGN, status=TaskStatus.DONE,
+                                   decision=Decision.DISAGREE).select_related("assignee", "assignee_unit")
+    resolved_after = Opinion.objects.filter(task__activation=activation, node_kind=NodeKind.COUNTERSIGN,
+                                            role=TaskRole.MAIN)
+    unresolved = [t for t in disagree if not resolved_after.filter(created_at__gte=t.done_at).exists()]
+    if unresolved:
+        names = "、".join(t.assignee_unit.name if t.assignee_unit_id else t.assignee.name for t in unresolved)
+        return f"会签单位有不同意见（{names}），请主办单位先记录分歧处理情况。"
+    return None
+
+
+def _added_signers_done(document, activation):
+    if activation is None:
+        return None
+    pending = Task.objects.filter(activation=activation, role=TaskRole.ADDED, status=TaskStatus.OPEN)
+    names = [t.assignee.name for t in pending.select_related("assignee")]
+    if names:
+        return f"加签人尚未签署：{'、'.join(names)}。"
+    return None
+
+
+def _leader_approved_reply(document, activation):
+    """C01 (incoming half): a reply that needs the leaders' approval cannot be finished
+    before they gave it — after the handling division last finished its work."""
+    if not document.needs_leader_approval:
+        return None
+    last_handle = (Task.objects.filter(document=document, node_kind=NodeKind.HANDLE, role=TaskRole.MAIN,
+                                       status=TaskStatus.DONE).order_by("-done_at").first())
+    approvals = Opinion.objects.filter(document=document, node_kind=NodeKind.APPROVE, decision=Decision.AGREE)
+    if last_handle is not None:
+        approvals = approvals.filter(created_at__gte=last_handle.done_at)
+    if not approvals.exists():
+        missing = "分管领导审定"
+        if document.lead_unit_id:
+            from org.selectors import leaders_in_charge
+
+            names = "、".join(p.name for p in leaders_in_charge(document.lead_unit))
+            if names:
+                missing = f"分管领导（{names}）审定"
+        return f"答复须经领导审定，尚缺：{missing}。请先送领导审定后再答复或办结。"
+    return None
+
+
+def _no_open_work(document, activation):
+    pending = Task.objects.filter(document=document, status=TaskStatus.OPEN, activation__is_side=False).filter(
+        ~Q(activation=activation) if activation is not None else Q())
+    names = [f"{t.node_name}（{t.assignee.name}）" for t in pending.select_related("assignee")[:5]]
+    if names:
+        return f"还有未完成的环节：{'、'.join(names)}。"
+    return None
+
+
+GATES: dict[str, Gate] = {
+    g.name: g
+    for g in [
+        Gate("registered", "已登记", _registered),
+        Gate("lead_unit_chosen", "已确定主办单位", _lead_unit_chosen),
+        Gate("urgent_has_deadline", "急件有时限", _urgent_has_deadline),
+        Gate("assists_done", "协办已反馈", _assists_done),
+        Gate("countersign_settled", "会签一致或分歧已处理", _countersign_settled),
+        Gate("added_signers_done", "加签人已签署", _added_signers_done),
+        Gate("leader_approved_reply", "答复已经领导审定", _leader_approved_reply),
+        Gate("no_open_work", "无未完成环节", _no_open_work),
+    ]
+}
+
+# Gates that hold on every node whatever the template says: work asked of others at a
+# node must come back before the node is left.
+ALWAYS = ("added_signers_done", "assists_done", "countersign_settled")
+
+GATE_CHOICES = [(g.name, g.label) for g in GATES.values()]
+
+
+def failing(names, document, activation) -> list[str]:
+    messages = []
+    for name in list(ALWAYS) + [n for n in names if n not in ALWAYS]:
+        gate = GATES.get(name)
+        if gate is None:
+            messages.append(f"模板引用了未知关卡“{name}”，请联系系统管理员。")
+            continue
+        message = gate.check(document, activation)
+        if message:
+            messages.append(message)
+    return messages
