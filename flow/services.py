@@ -432,8 +432,6 @@ def _apply_node_inputs(document, node, *, lead_unit, assist_units, needs_reply, 
     elif needs_reply is not None or needs_leader_approval is not None:
         raise DomainError("是否需要答复、是否须经领导审定，只能在初审、拟办、批示或分办时确定。")
     if kind == NodeKind.DISTRIBUTE:
-        if lead_unit is None and not document.lead_unit_id:
-            raise DomainError("请选择主办单位。")
         if lead_unit is not None:
             if lead_unit.agency_id != document.agency_id:
                 raise DomainError(f"{lead_unit.name}不是{document.agency.short_name}的处室。")
