@@ -1,0 +1,165 @@
+"""Reads of the routing engine: inboxes, the processing slip, the timeline, and the
+operations a person may perform on a document right now.
+
+Lists used by pages, exports and the API alike; each takes the person and goes through
+``documents.access.visible_documents`` or the person's own tasks, never around them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from documents.models import Document
+from org.models import Person
+from org.selectors import delegators_of
+
+from . import access
+from .models import Activation, HistoryEvent, NodeKind, Opinion, Operation, Task, TaskRole, TaskStatus
+
+
+def _holders(person: Person) -> list[int]:
+    return [person.pk, *delegators_of(person)]
+
+
+def _with_document(qs: QuerySet[Task]) -> QuerySet[Task]:
+    return qs.select_related("document", "document__agency", "document__sender", "assignee", "sent_by")
+
+
+def inbox(person: Person) -> QuerySet[Task]:
+    """待办: my open tasks (and those of people I stand in for), circulation copies excluded."""
+    return _with_document(Task.objects.filter(assignee_id__in=_holders(person), status=TaskStatus.OPEN)
+                          .exclude(role=TaskRole.CIRCULATE)).order_by("-created_at", "-id")
+
+
+def to_read(person: Person) -> QuerySet[Task]:
+    """待阅: circulation copies I hold."""
+    return _with_document(Task.objects.filter(assignee_id__in=_holders(person), status=TaskStatus.OPEN,
+                                              role=TaskRole.CIRCULATE)).order_by("-created_at", "-id")
+
+
+def done(person: Person) -> QuerySet[Task]:
+    """已办: tasks I finished, returned, transferred or handed on."""
+    return _with_document(
+        Task.objects.filter(Q(assignee=person, acted_by__isnull=True) | Q(acted_by=person))
+        .exclude(status__in=[TaskStatus.OPEN, TaskStatus.CANCELLED, TaskStatus.WITHDRAWN])
+    ).order_by("-done_at", "-id")
+
+
+def registered_by(person: Person) -> QuerySet[Document]:
+    """我登记的."""
+    return (Document.objects.filter(registered_by=person)
+            .select_related("agency", "sender").order_by("-received_at", "-id"))
+
+
+def due_today(qs: QuerySet[Task], now: datetime | None = None) -> QuerySet[Task]:
+    now = timezone.localtime(now or timezone.now())
+    end = now.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return qs.filter(due_at__gte=now, due_at__lte=end)
+
+
+def overdue(qs: QuerySet[Task], now: datetime | None = None) -> QuerySet[Task]:
+    return qs.filter(due_at__lt=now or timezone.now())
+
+
+# Order of the sections of the processing slip (处理笺), as the 条例 lists the steps.
+SLIP_SECTIONS = [
+    ("初审意见", [NodeKind.SIGN_FOR, NodeKind.REGISTER, NodeKind.SCREEN]),
+    ("拟办意见", [NodeKind.PROPOSE]),
+    ("领导批示", [NodeKind.INSTRUCT]),
+    ("分办意见", [NodeKind.DISTRIBUTE]),
+    ("承办意见", [NodeKind.HANDLE, NodeKind.ASSIST, NodeKind.COUNTERSIGN]),
+    ("领导审定", [NodeKind.APPROVE]),
+    ("答复情况", [NodeKind.REPLY]),
+    ("办结", [NodeKind.COMPLETE]),
+    ("传阅意见", [NodeKind.CIRCULATE]),
+]
+
+
+@dataclass
+class SlipSection:
+    title: str
+    opinions: list = field(default_factory=list)
+
+
+def processing_slip(document: Document) -> list[SlipSection]:
+    """Every opinion in the order of the 条例's steps, then by time. Opinions of recalled
+    tasks are kept (history is never edited) and marked by their task's status."""
+    opinions = list(Opinion.objects.filter(document=document).select_related("author", "on_behalf_of", "task")
+                    .order_by("created_at", "id"))
+    sections = []
+    for title, kinds in SLIP_SECTIONS:
+        section = SlipSection(title, [op for op in opinions if op.node_kind in kinds])
+        sections.append(section)
+    return sections
+
+
+def timeline(document: Document) -> QuerySet[HistoryEvent]:
+    return document.history.select_related("actor", "on_behalf_of").order_by("at", "id")
+
+
+def holders(document: Document) -> QuerySet[Task]:
+    """Who holds the document now (main line and circulation copies)."""
+    return (Task.objects.filter(document=document, status=TaskStatus.OPEN)
+            .select_related("assignee", "assignee_unit", "activation").order_by("created_at"))
+
+
+def circulation(document: Document) -> QuerySet[Task]:
+    """Every circulation copy: where it is, when it went out and came back."""
+    return (Task.objects.filter(document=document, role=TaskRole.CIRCULATE)
+            .select_related("assignee", "sent_by").order_by("created_at", "id"))
+
+
+@dataclass
+class Available:
+    """What a person may do on a document right now."""
+
+    task: Task | None = None
+    operations: list[str] = field(default_factory=list)
+    node: dict | None = None
+    can_circulate: bool = False
+    can_reject: bool = False
+    can_register: bool = False
+    recallable: list[Task] = field(default_factory=list)
+    return_targets: list[Activation] = field(default_factory=list)
+
+
+def available(person: Person, document: Document) -> Available:
+    """The operations for the document page and the API: the person's open task there
+    (if any) and what its node allows, plus the office's own operations."""
+    from documents.access import can_register
+
+    from .services import recall_blocker, return_targets
+
+    result = Available()
+    task = (Task.objects.filter(document=document, assignee_id__in=_holders(person), status=TaskStatus.OPEN)
+            .select_related("activation", "process", "assignee", "assignee_unit").order_by("created_at").first())
+    if task is not None and not person.admin_role:
+        result.task = task
+        if task.role == TaskRole.CIRCULATE:
+            result.operations = ["read_back"]
+        elif task.role == TaskRole.COUNTERSIGN:
+            result.operations = ["countersign"]
+        elif task.role in (TaskRole.ASSIST, TaskRole.ADDED):
+            result.operations = ["feedback"] + (["assign"] if task.role == TaskRole.ASSIST else [])
+        else:
+            node = task.process.node(task.activation.node_key)
+            result.node = node
+            result.operations = [op for op in node["operations"] if op != Operation.REJECT]
+            if node["kind"] == NodeKind.REGISTER:
+                result.can_register = can_register(person, document.agency_id)
+            if Operation.RETURN in result.operations:
+                result.return_targets = return_targets(task)
+            if task.activation.tasks.filter(role=TaskRole.COUNTERSIGN, decision="disagree").exists():
+                result.operations.append("resolve")
+    if document.is_open and access.is_office_staff(person, document.agency_id) and not person.admin_role:
+        result.can_circulate = bool(document.registry_seq)
+        open_main = Task.objects.filter(document=document, status=TaskStatus.OPEN, activation__is_side=False)
+        result.can_reject = all(Operation.REJECT in t.process.node(t.activation.node_key)["operations"]
+                                for t in open_main.select_related("process", "activation"))
+    recent = (Task.objects.filter(document=document, assignee=person,
+                                  status__in=[TaskStatus.DONE, TaskStatus.TRANSFERRED, TaskStatus.ASSIGNED])
+              .select_related("activation", "document").order_by("-done_at")[:3])
+    result.recallable = [t for t in recent if recall_blocker(t) is None]
+    return result
