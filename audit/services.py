@@ -52,8 +52,10 @@ def record(*, actor, action: str, target, old=None, new=None) -> AuditEvent:
     """Append one event. Must run inside the service's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside transaction.atomic()")
-    head, _ = AuditHead.objects.get_or_create(pk=1)
-    head = AuditHead.objects.select_for_update().get(pk=1)
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # a database migrated before the head row existed
+        AuditHead.objects.get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().get(pk=1)
     if isinstance(target, tuple):
         target_type, target_id = target
     else:
