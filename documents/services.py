@@ -107,8 +107,10 @@ def clean_incoming(agency: Agency, data: IncomingData) -> dict:
     forwarded_from = None
     if data.forwarded_from_id:
         forwarded_from = Document.objects.filter(pk=data.forwarded_from_id).first()
-        if forwarded_from is None:
-            raise DomainError("转报所附原件不存在。")
+        # 转报 links to the original the forwarding agency itself registered; any other id
+        # answers the same as a missing one (no existence leak across agencies).
+        if forwarded_from is None or sender is None or forwarded_from.agency_id != sender.pk:
+            raise DomainError("未找到转报所附原件：转报件只能关联来文机关本机关登记的原件。")
     check_not_skipping_level(agency, sender)
     return {
         "title": title, "doc_type": data.doc_type, "slip_kind": data.slip_kind, "sender": sender,
