@@ -84,6 +84,7 @@ def clean_incoming(agency: Agency, data: IncomingData) -> dict:
             raise DomainError("来文机关不能是本机关。")
     elif not (data.sender_name or "").strip():
         raise DomainError("请填写来文机关。")
+    check_not_skipping_level(agency, sender)
     secrecy, term = validators.clean_secrecy(data.secrecy, data.secrecy_term)
     copy_number = validators.clean_copy_number(data.copy_number, secrecy=secrecy)
     urgency = validators.clean_urgency(data.urgency, is_telegram=data.doc_type == DocType.TELEGRAM)
@@ -111,7 +112,6 @@ def clean_incoming(agency: Agency, data: IncomingData) -> dict:
         # answers the same as a missing one (no existence leak across agencies).
         if forwarded_from is None or sender is None or forwarded_from.agency_id != sender.pk:
             raise DomainError("未找到转报所附原件：转报件只能关联来文机关本机关登记的原件。")
-    check_not_skipping_level(agency, sender)
     return {
         "title": title, "doc_type": data.doc_type, "slip_kind": data.slip_kind, "sender": sender,
         "sender_name": sender.name if sender else data.sender_name.strip(), "doc_number": doc_number,
