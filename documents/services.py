@@ -177,7 +177,9 @@ def submit_direct(*, actor, agency: Agency, leader: Person, data: IncomingData) 
     from flow import services as flow
     from flow.models import HistoryAction
 
-    if actor is None or actor.admin_role:
+    if actor is None:
+        raise PermissionDenied("请先登录。")
+    if actor.admin_role:
         raise PermissionDenied("管理员不得报送公文。")
     if leader.agency_id != agency.pk or not has_post(leader, *LEADER_POSTS):
         raise DomainError(f"{leader.name}不是{agency.short_name}的领导。")
