@@ -77,6 +77,28 @@ def create_unit(*, actor, agency: Agency, name, short_name="", is_office=False, 
 
 
 @transaction.atomic
+def update_unit(*, actor, unit: Unit, **changes) -> Unit:
+    access.require_manage_org(actor)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    allowed = {"name", "short_name", "is_office", "is_secretariat", "sort_order"}
+    old = {}
+    for key, value in changes.items():
+        if key not in allowed:
+            raise DomainError(f"字段“{key}”不可修改。")
+        old[key] = getattr(unit, key)
+        setattr(unit, key, value.strip() if isinstance(value, str) else value)
+    if not unit.name:
+        raise DomainError("请填写处室名称。")
+    if Unit.objects.filter(agency_id=unit.agency_id, name=unit.name).exclude(pk=unit.pk).exists():
+        raise DomainError(f"{unit.agency.short_name}已有处室“{unit.name}”。")
+    if unit.is_office and Unit.objects.filter(agency_id=unit.agency_id, is_office=True).exclude(pk=unit.pk).exists():
+        raise DomainError(f"{unit.agency.short_name}已指定办公室，每个机关只能有一个办公室。")
+    unit.save()
+    audit.record(actor=actor, action="org.unit.update", target=unit, old=old, new=changes)
+    return unit
+
+
+@transaction.atomic
 def create_person(*, actor, agency: Agency, name, username, password, unit: Unit | None = None, title="",
                   phone="", sort_order=0) -> Person:
     access.require_manage_org(actor)
@@ -113,6 +135,31 @@ def set_person_active(*, actor, person: Person, active: bool) -> Person:
     person.user.is_active = active
     person.user.save(update_fields=["is_active"])
     audit.record(actor=actor, action="org.person.active", target=person, old={"active": old}, new={"active": active})
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, **changes) -> Person:
+    """Name, unit, title, phone, order and whether the person is at post (在岗)."""
+    access.require_manage_org(actor)
+    person = Person.objects.select_for_update().select_related("user", "agency").get(pk=person.pk)
+    allowed = {"name", "unit", "title", "phone", "sort_order", "is_active"}
+    old, new = {}, {}
+    for key, value in changes.items():
+        if key not in allowed:
+            raise DomainError(f"字段“{key}”不可修改。")
+        if key == "unit" and value is not None and value.agency_id != person.agency_id:
+            raise DomainError(f"处室“{value.name}”不属于{person.agency.short_name}。")
+        old[key] = getattr(person, f"{key}_id" if key == "unit" else key)
+        new[key] = getattr(value, "pk", None) if key == "unit" else value
+        setattr(person, key, value.strip() if isinstance(value, str) else value)
+    if not person.name:
+        raise DomainError("请填写姓名。")
+    person.save()
+    if "is_active" in changes and person.user.is_active != person.is_active:
+        person.user.is_active = person.is_active
+        person.user.save(update_fields=["is_active"])
+    audit.record(actor=actor, action="org.person.update", target=person, old=old, new=new)
     return person
 
 
