@@ -1,0 +1,24 @@
+"""Fixtures of the API suite: a client that speaks JSON with a bearer token per person."""
+
+import pytest
+from django.test import Client
+
+from .helpers import ApiClient
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow and the test office makes a score of accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _api_urls(settings):
+    # The API alone: these tests do not depend on the pages' URLs (the real mounting
+    # under gongwen/urls.py is checked in test_openapi.py).
+    settings.ROOT_URLCONF = "api.tests.urls"
+
+
+@pytest.fixture
+def api(db) -> ApiClient:
+    return ApiClient(Client())
