@@ -89,7 +89,10 @@ def _leader_approved_reply(document, activation):
     approvals = Opinion.objects.filter(document=document, node_kind=NodeKind.APPROVE, decision=Decision.AGREE)
     if last_handle is not None:
         approvals = approvals.filter(created_at__gte=last_handle.done_at)
-    if not approvals.exists():
+    # Back at 承办 (returned for rework): whatever was approved before is being changed.
+    reworking = Task.objects.filter(document=document, node_kind=NodeKind.HANDLE, role=TaskRole.MAIN,
+                                    status=TaskStatus.OPEN).exists()
+    if reworking or not approvals.exists():
         missing = "分管领导审定"
         if document.lead_unit_id:
             from org.selectors import leaders_in_charge
