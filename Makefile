@@ -1,0 +1,47 @@
+# Gongwen (公文). The two commands:
+#   make run    set up everything (venv, packages, database, demo office) and start the
+#               web server and the background worker on http://127.0.0.1:8000 (Ctrl-C stops)
+#   make test   everything CI runs: ruff, Django checks, pytest on SQLite (with the browser
+#               tests) and again on PostgreSQL
+# Also: make lint, make bench, make lock (regenerate requirements*.txt from pyproject.toml).
+#
+# PYTHON picks the interpreter that creates .venv (3.11 or newer). As root, missing Debian
+# packages are installed with apt-get (scripts/sysdeps.sh). Every step is skipped when done.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHON
+
+.PHONY: help run test lint bench lock venv venv-dev
+
+help:
+	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
+
+run:
+	@bash scripts/sysdeps.sh run
+	@$(PYTHON) scripts/venv.py run
+	@$(PY) scripts/run.py
+
+test:
+	@bash scripts/sysdeps.sh test
+	@$(PYTHON) scripts/venv.py dev
+	@bash scripts/test.sh
+
+lint: venv-dev
+	@$(PY) -m ruff check .
+
+bench: venv-dev
+	@if [ ! -f bench/run.py ]; then echo "bench/run.py is not written yet"; exit 1; fi
+	@$(PY) bench/run.py
+
+lock: venv-dev
+	@$(PY) scripts/lock.py
+
+venv:
+	@bash scripts/sysdeps.sh run
+	@$(PYTHON) scripts/venv.py run
+
+venv-dev:
+	@bash scripts/sysdeps.sh run
+	@$(PYTHON) scripts/venv.py dev
