@@ -108,9 +108,11 @@ class Document(models.Model):
             models.UniqueConstraint(fields=["agency", "registry_year", "registry_seq"], name="registry_number_unique"),
         ]
         indexes = [
-            models.Index(fields=["agency", "-received_at"]),
-            models.Index(fields=["agency", "status", "-received_at"]),
-            models.Index(fields=["registered_by", "-received_at"]),
+            # Ascending on purpose: read backwards they serve ORDER BY received_at DESC, id DESC
+            # without a sort (the rowid is the index's last column).
+            models.Index(fields=["agency", "received_at"], name="doc_agency_received"),
+            models.Index(fields=["agency", "status", "received_at"], name="doc_agency_status_received"),
+            models.Index(fields=["registered_by", "received_at"], name="doc_registrar_received"),
         ]
 
     def __str__(self):
