@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Delegation, Person, Post, PostKind, Unit
+from .models import Delegation, Person, PostKind, Unit
 
 
 def persons_with_post(agency, kind: str, unit: Unit | None = None) -> QuerySet[Person]:
