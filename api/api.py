@@ -1,3 +1,39 @@
-from ninja import NinjaAPI
+"""The REST API at /api/v1/ (OpenAPI 3.1 at /api/v1/openapi.json, docs at /api/v1/docs).
 
-api = NinjaAPI(title="公文系统 API", version="1", urls_namespace="api", openapi_url="/openapi.json")
+Everything a page can do, the API can do: each endpoint parses its input, calls one
+service (or selector) and returns a typed schema. Callers authenticate with a bearer
+token (``manage.py issue_token`` or POST /tokens) or the page session (CSRF enforced on
+changes). Refusals are ``{"detail": <Chinese>, "code": ...}`` with the status of the
+domain error; a document or task the caller may not see is 404, as if it did not exist.
+"""
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from . import errors
+from .auth import session_auth, token_auth
+from .routers import documents, org, tasks, tokens
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON: Chinese text stays readable in responses and logs."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="公文系统 API",
+    version="1",
+    description=__doc__,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=[token_auth, session_auth],
+    renderer=ChineseJSONRenderer(),
+)
+errors.install(api)
+
+api.add_router("/", tokens.router)
+api.add_router("/org", org.router)
+api.add_router("/documents", documents.router)
+api.add_router("/tasks", tasks.router)

@@ -82,6 +82,11 @@ class ApiClient:
     def post(self, person, path, body=None, **kw):
         return self.request("post", path, person, {} if body is None and "data" not in kw else body, **kw)
 
+    def upload(self, person, path, form: dict):
+        """multipart/form-data, as a browser form sends files."""
+        headers = {"Authorization": f"Bearer {self.token(person)}"} if person is not None else {}
+        return self.client.post(PREFIX + path, data=form, headers=headers)
+
     def patch(self, person, path, body=None, **kw):
         return self.request("patch", path, person, body or {}, **kw)
 

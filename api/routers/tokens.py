@@ -1,0 +1,42 @@
+"""The caller and their API tokens. A token is shown once, when issued."""
+
+from ninja import Router, Status
+
+from gongwen.errors import NotFound
+
+from .. import services
+from ..common import ERRORS_WRITE, caller
+from ..errors import error_responses
+from ..models import ApiToken
+from ..schemas import IssuedTokenOut, MeOut, TokenIn, TokenOut
+
+router = Router(tags=["本人与令牌"])
+
+
+@router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前调用者")
+def me(request):
+    return {"person": caller(request), "authenticated_by": "token" if getattr(request, "api_token", None) else "session"}
+
+
+@router.get("/tokens", response={200: list[TokenOut], **error_responses(401)}, summary="我的接口令牌")
+def list_tokens(request):
+    return list(ApiToken.objects.filter(person=caller(request)))
+
+
+@router.post("/tokens", response={201: IssuedTokenOut, **error_responses(*ERRORS_WRITE)},
+             summary="签发接口令牌", description="返回的 token 只显示这一次；系统只保存其 SHA-256 摘要。")
+def issue_token(request, payload: TokenIn):
+    issued = services.issue_token(actor=caller(request), name=payload.name)
+    t = issued.token
+    return Status(201, {"id": t.pk, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
+                 "last_used_at": t.last_used_at, "revoked_at": t.revoked_at, "token": issued.clear})
+
+
+@router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **error_responses(*ERRORS_WRITE)},
+             summary="吊销接口令牌")
+def revoke_token(request, token_id: int):
+    me = caller(request)
+    token = ApiToken.objects.filter(pk=token_id, person=me).first()
+    if token is None:
+        raise NotFound("未找到该令牌。")
+    return services.revoke_token(actor=me, token=token)

@@ -1,0 +1,649 @@
+"""Typed request and response bodies of the API.
+
+Requests carry only types; every rule (文号 form, 密级★期限, who may act) is checked by the
+service the endpoint calls, which answers in Chinese. Persons and units are referenced by
+id; responses name them too, so a client need not look them up.
+"""
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+# --- references ----------------------------------------------------------------------------
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+def ref(obj) -> dict | None:
+    return None if obj is None else {"id": obj.pk, "name": obj.name}
+
+
+class Page(Schema):
+    total: int = Field(description="符合条件的总条数")
+    limit: int
+    offset: int
+
+
+class Paging(Schema):
+    limit: int = Field(50, ge=1, le=200, description="每页条数（1–200）")
+    offset: int = Field(0, ge=0, description="从第几条开始（0 起）")
+
+
+# --- organisation ---------------------------------------------------------------------------
+
+
+class AgencyOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    code: str = Field(description="机关代字")
+    level: str
+    kind: str
+    kind_display: str
+    parent_id: int | None
+    is_internal: bool
+    sort_order: int
+
+    @staticmethod
+    def resolve_kind_display(obj) -> str:
+        return obj.get_kind_display()
+
+
+class AgencyIn(Schema):
+    name: str
+    short_name: str = ""
+    kind: str = Field(description="party_committee / government / department / bureau / enterprise / superior / other")
+    code: str = ""
+    level: str = "city"
+    parent_id: int | None = None
+    is_internal: bool = True
+    sort_order: int = 0
+
+
+class AgencyPatch(Schema):
+    name: str | None = None
+    short_name: str | None = None
+    kind: str | None = None
+    code: str | None = None
+    level: str | None = None
+    parent_id: int | None = None
+    is_internal: bool | None = None
+    sort_order: int | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    agency_id: int
+    name: str
+    short_name: str
+    is_office: bool
+    is_secretariat: bool
+    sort_order: int
+
+
+class UnitIn(Schema):
+    agency_id: int
+    name: str
+    short_name: str = ""
+    is_office: bool = False
+    is_secretariat: bool = False
+    sort_order: int = 0
+
+
+class UnitPatch(Schema):
+    name: str | None = None
+    short_name: str | None = None
+    is_office: bool | None = None
+    is_secretariat: bool | None = None
+    sort_order: int | None = None
+
+
+class PostOut(Schema):
+    id: int
+    person_id: int
+    kind: str
+    kind_display: str
+    agency_id: int
+    unit_id: int | None
+    units_in_charge: list[int]
+
+    @staticmethod
+    def resolve_kind_display(obj) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_units_in_charge(obj) -> list[int]:
+        return [u.pk for u in obj.units_in_charge.all()]
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    username: str
+    agency_id: int
+    unit_id: int | None
+    title: str
+    phone: str
+    is_active: bool
+    admin_role: str = Field(description="三员角色：system / security / auditor，或空")
+    posts: list[PostOut]
+    clearance: str | None = Field(None, description="涉密等级，只向系统管理员和安全保密管理员显示")
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_posts(obj) -> list:
+        return list(obj.posts.all())
+
+    @staticmethod
+    def resolve_clearance(obj, context) -> str | None:
+        viewer = getattr(context.get("request"), "auth", None) if context else None
+        return obj.clearance if viewer is not None and viewer.admin_role in ("system", "security") else None
+
+
+class PersonIn(Schema):
+    agency_id: int
+    name: str
+    username: str
+    password: str = Field("", description="初始密码（至少 8 位）；留空则需另行设置")
+    unit_id: int | None = None
+    title: str = ""
+    phone: str = ""
+    sort_order: int = 0
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    unit_id: int | None = None
+    title: str | None = None
+    phone: str | None = None
+    sort_order: int | None = None
+    is_active: bool | None = None
+
+
+class PostIn(Schema):
+    person_id: int
+    kind: str = Field(description="岗位，如 clerk、secretary、division_head、leader_in_charge")
+    unit_id: int | None = None
+    units_in_charge: list[int] = Field(default_factory=list, description="分管处室（分管领导岗位）")
+
+
+class ClearanceIn(Schema):
+    clearance: str = Field(description="秘密 / 机密 / 绝密，或空字符串")
+
+
+class AdminRoleIn(Schema):
+    role: str = Field(description="system / security / auditor，或空字符串")
+
+
+class DelegationOut(Schema):
+    id: int
+    from_person: Ref
+    to_person: Ref
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    cancelled_at: datetime | None
+    created_at: datetime
+
+
+class DelegationIn(Schema):
+    to_person_id: int
+    from_person_id: int | None = Field(None, description="委托人；默认本人")
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = ""
+
+
+class OrgImportIn(Schema):
+    text: str = Field(description="CSV 全文，首行为列名")
+    default_password: str = Field("", description="导入人员的初始密码（仅组织机构 CSV）")
+
+
+class OrgImportOut(Schema):
+    created: dict[str, int]
+    skipped: int
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+class IncomingIn(Schema):
+    """The elements of an incoming document (条例 第九条)."""
+
+    title: str
+    doc_type: str = Field(description="文种：通知、请示、报告、函、电报……")
+    slip_kind: str = Field("intake", description="relay 传文 / intake 收文 / misc 零星收文")
+    sender_id: int | None = Field(None, description="来文机关（在册机关）")
+    sender_name: str = Field("", description="来文机关名称（不在册时）")
+    doc_number: str = Field("", description="来文字号，如 示省政办〔2026〕12号")
+    copy_number: str = ""
+    secrecy: str = ""
+    secrecy_term: str = ""
+    urgency: str = ""
+    signer: str = ""
+    main_recipients: str = ""
+    cc_recipients: str = ""
+    issued_on: date | None = None
+    received_at: datetime | None = None
+    pages: int | None = None
+    copies: int = 1
+    attachments_note: str = ""
+    remarks: str = ""
+    sender_deadline: datetime | None = None
+    sender_deadline_text: str = ""
+    addressed_to_id: int | None = Field(None, description="直送领导（人员 id）：登记为直送件")
+    forwarded_from_id: int | None = None
+    needs_reply: bool = False
+
+
+class RegisterIn(IncomingIn):
+    agency_id: int | None = Field(None, description="办理机关；默认本人所在机关")
+
+
+class DirectIn(IncomingIn):
+    leader_id: int = Field(description="所直送的领导（人员 id）")
+
+
+class DocumentFilterIn(Schema):
+    q: str = ""
+    status: str = Field("", description="in_progress / completed / returned")
+    slip_kind: str = ""
+    doc_type: str = ""
+    urgency: str = ""
+    sender_id: int | None = None
+    year: int | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    direct_only: bool = False
+    sort: str = Field("received", description="received, -received, registry, -registry, title, -title, "
+                                                "deadline, -deadline")
+
+
+class DocumentOut(Schema):
+    id: int
+    agency_id: int
+    registry_number: str = Field(description="收文编号")
+    title: str
+    doc_type: str
+    slip_kind: str
+    sender_id: int | None
+    sender_display: str
+    doc_number: str
+    secrecy: str
+    secrecy_display: str
+    urgency: str
+    received_at: datetime
+    sender_deadline: datetime | None
+    is_direct_submission: bool
+    status: str
+    status_display: str
+    stage: str
+
+    @staticmethod
+    def resolve_status_display(obj) -> str:
+        return obj.get_status_display()
+
+
+class DocumentPage(Page):
+    items: list[DocumentOut]
+
+
+class DocumentDetailOut(DocumentOut):
+    direction: str
+    sender_name: str
+    sender_person: Ref | None
+    registry_year: int | None
+    registry_seq: int | None
+    copy_number: str
+    secrecy_term: str
+    signer: str
+    main_recipients: str
+    cc_recipients: str
+    issued_on: date | None
+    pages: int | None
+    copies: int
+    attachments_note: str
+    remarks: str
+    sender_deadline_text: str
+    addressed_to: Ref | None
+    forwarded_from_id: int | None
+    needs_reply: bool
+    needs_leader_approval: bool
+    lead_unit: Ref | None
+    assist_units: list[Ref]
+    registered_by: Ref | None
+    registered_at: datetime | None
+    closed_at: datetime | None
+    reply_text: str
+
+    @staticmethod
+    def resolve_sender_person(obj):
+        return ref(obj.sender_person)
+
+    @staticmethod
+    def resolve_addressed_to(obj):
+        return ref(obj.addressed_to)
+
+    @staticmethod
+    def resolve_lead_unit(obj):
+        return ref(obj.lead_unit)
+
+    @staticmethod
+    def resolve_registered_by(obj):
+        return ref(obj.registered_by)
+
+    @staticmethod
+    def resolve_assist_units(obj):
+        return [ref(u) for u in obj.assist_units.all()]
+
+
+class OpinionOut(Schema):
+    id: int
+    task_id: int | None
+    author: Ref
+    on_behalf_of: Ref | None
+    node_kind: str
+    node_name: str
+    role: str
+    decision: str
+    text: str
+    created_at: datetime
+    withdrawn: bool = Field(description="所属待办已撤回（意见保留，不删除）")
+
+    @staticmethod
+    def resolve_author(obj):
+        return ref(obj.author)
+
+    @staticmethod
+    def resolve_on_behalf_of(obj):
+        return ref(obj.on_behalf_of)
+
+    @staticmethod
+    def resolve_withdrawn(obj) -> bool:
+        return obj.task is not None and obj.task.status == "withdrawn"
+
+
+class SlipSectionOut(Schema):
+    title: str
+    opinions: list[OpinionOut]
+
+
+class DocumentBrief(Schema):
+    id: int
+    registry_number: str
+    title: str
+    doc_type: str
+    urgency: str
+    secrecy_display: str
+    sender_display: str
+    status: str
+    stage: str
+
+
+class TaskOut(Schema):
+    id: int
+    document_id: int
+    node_kind: str
+    node_name: str
+    role: str
+    role_display: str
+    status: str
+    status_display: str
+    assignee: Ref
+    assignee_unit: Ref | None
+    acted_by: Ref | None
+    sent_by: Ref | None
+    decision: str
+    opinion: str
+    note: str
+    created_at: datetime
+    touched_at: datetime | None
+    done_at: datetime | None
+    due_at: datetime | None
+
+    @staticmethod
+    def resolve_role_display(obj) -> str:
+        return obj.get_role_display()
+
+    @staticmethod
+    def resolve_status_display(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_assignee(obj):
+        return ref(obj.assignee)
+
+    @staticmethod
+    def resolve_assignee_unit(obj):
+        return ref(obj.assignee_unit)
+
+    @staticmethod
+    def resolve_acted_by(obj):
+        return ref(obj.acted_by)
+
+    @staticmethod
+    def resolve_sent_by(obj):
+        return ref(obj.sent_by)
+
+
+class TaskWithDocumentOut(TaskOut):
+    document: DocumentBrief
+
+
+class TaskPage(Page):
+    items: list[TaskWithDocumentOut]
+
+
+class ReturnTargetOut(Schema):
+    activation_id: int
+    node_key: str
+    node_name: str
+
+
+class ActionOut(Schema):
+    """One button of the document page, as the endpoint that does it."""
+
+    operation: str
+    label: str
+    method: str
+    path: str
+
+
+class AvailableOut(Schema):
+    """What the caller may do on the document right now (the page's buttons)."""
+
+    task_id: int | None
+    node: dict | None = Field(description="当前环节的定义（模板快照）")
+    operations: list[str] = Field(description="可对 task_id 执行的操作")
+    can_circulate: bool
+    can_reject: bool
+    can_register: bool
+    recallable_task_ids: list[int]
+    return_targets: list[ReturnTargetOut]
+    actions: list[ActionOut] = Field(description="每个可执行操作对应的接口")
+
+
+class DocumentPageOut(Schema):
+    document: DocumentDetailOut
+    slip: list[SlipSectionOut] = Field(description="处理笺：按条例顺序排列的意见")
+    holders: list[TaskOut] = Field(description="当前持有人（主线和传阅件）")
+    circulation: list[TaskOut] = Field(description="全部传阅件的去向")
+    available: AvailableOut
+
+
+class HistoryOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    action_display: str
+    actor: Ref | None
+    on_behalf_of: Ref | None
+    task_id: int | None
+    from_node: str
+    to_node: str
+    targets: list[str]
+    opinion: str
+
+    @staticmethod
+    def resolve_action_display(obj) -> str:
+        return obj.get_action_display()
+
+    @staticmethod
+    def resolve_actor(obj):
+        return ref(obj.actor)
+
+    @staticmethod
+    def resolve_on_behalf_of(obj):
+        return ref(obj.on_behalf_of)
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: Ref
+    uploaded_at: datetime
+
+    @staticmethod
+    def resolve_uploaded_by(obj):
+        return ref(obj.uploaded_by)
+
+
+class FileOut(Schema):
+    id: int
+    document_id: int
+    role: str
+    name: str
+    created_at: datetime
+    versions: list[VersionOut]
+
+    @staticmethod
+    def resolve_versions(obj):
+        return list(obj.versions.all())
+
+
+class UploadOut(Schema):
+    file: FileOut
+    version: VersionOut
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+class OpinionIn(Schema):
+    opinion: str = ""
+
+
+class SendOnIn(Schema):
+    opinion: str = ""
+    decision: str = Field("", description="agree / disagree（审定、协办时）")
+    next_assignee_ids: list[int] | None = Field(None, description="下一环节办理人（可选时）")
+    next_mode: str | None = Field(None, description="下一环节办理方式：sequential / all / any / single")
+    lead_unit_id: int | None = Field(None, description="主办单位（分办时）")
+    assist_unit_ids: list[int] | None = Field(None, description="协办单位（分办时）")
+    needs_reply: bool | None = None
+    needs_leader_approval: bool | None = None
+    reply_text: str | None = Field(None, description="答复内容（答复环节）")
+
+
+class ReturnIn(Schema):
+    to_activation_id: int = Field(description="退回到的环节（见 available.return_targets）")
+    reason: str
+
+
+class AddSignerIn(Schema):
+    person_ids: list[int]
+    note: str = ""
+
+
+class TransferIn(Schema):
+    to_person_id: int
+    reason: str = ""
+
+
+class AssignIn(Schema):
+    handler_id: int
+    note: str = ""
+
+
+class CountersignIn(Schema):
+    decision: str = Field(description="agree / disagree")
+    opinion: str = ""
+
+
+class CountersignRequestIn(Schema):
+    unit_ids: list[int]
+    note: str = ""
+
+
+class ResolveIn(Schema):
+    resolution: str
+
+
+class RegisterAtNodeIn(Schema):
+    opinion: str = ""
+    data: IncomingIn | None = Field(None, description="核对、补正后的公文要素；省略则按原要素登记")
+
+
+class CirculateIn(Schema):
+    reader_ids: list[int]
+    note: str = ""
+
+
+class RejectIn(Schema):
+    reason: str
+    kind: str = Field("退文", description="退文 / 直送件 / 越级件 / 乱投件")
+
+
+class ReturnRecordOut(Schema):
+    id: int
+    kind: str
+    sender_name: str
+    reason: str
+    returned_at: datetime
+
+
+class OperationOut(Schema):
+    """The outcome of an operation: the document's state after it and the tasks it made
+    or finished."""
+
+    document_id: int
+    document_status: str
+    stage: str
+    tasks: list[TaskOut]
+    opinion: OpinionOut | None = None
+    return_record: ReturnRecordOut | None = None
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class IssuedTokenOut(TokenOut):
+    token: str = Field(description="令牌全文，只显示这一次，请妥善保存")
+
+
+class MeOut(Schema):
+    person: PersonOut
+    authenticated_by: str = Field(description="token 或 session")
