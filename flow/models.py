@@ -255,7 +255,7 @@ class AppendOnlyModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_allow_update", False):
+        if self.pk is not None:
             raise RuntimeError(f"{type(self).__name__} 只能追加，不能修改。")
         super().save(*args, **kwargs)
 

@@ -473,6 +473,13 @@ def complete(task_id: int, *, actor, opinion: str = "") -> Task:
         _check_gates(["leader_approved_reply"], document, task.activation)
         raise GateClosed("本件需要答复：请送“答复”环节填写答复内容后再办结。", gate="reply_given")
     _check_gates(list(node.get("gates", [])) + list(COMPLETE_GATES), document, task.activation)
+    activation = task.activation
+    if activation.mode in (Mode.ALL, Mode.SEQUENTIAL):
+        others = [t.assignee.name for t in activation.tasks.filter(role=TaskRole.MAIN, status=TaskStatus.OPEN)
+                  .exclude(pk=task.pk).select_related("assignee")]
+        others += [p.name for p in Person.objects.filter(pk__in=[pid for pid, _ in activation.queue])]
+        if others:
+            raise DomainError(f"本环节还需{'、'.join(others)}办理，不能由一人办结。")
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion)
     _close_activation(task.activation)
     process = task.process
@@ -519,11 +526,8 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str) -> A
     target = next((a for a in return_targets(task) if a.pk == to_activation_id), None)
     if target is None:
         raise DomainError("只能退回到本件已经过的前面环节。")
-    handlers = list(
-        Task.objects.filter(activation__process=task.process, activation__node_key=target.node_key,
-                            role=TaskRole.MAIN, status=TaskStatus.DONE, activation__seq__lte=target.seq)
-        .filter(activation=target).select_related("assignee", "assignee_unit").order_by("done_at")
-    )
+    handlers = list(Task.objects.filter(activation=target, role=TaskRole.MAIN, status=TaskStatus.DONE)
+                    .select_related("assignee", "assignee_unit").order_by("done_at"))
     if not handlers:
         raise DomainError("退回目标环节没有办理人。")
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=f"退回：{reason}", status=TaskStatus.RETURNED)
@@ -534,9 +538,8 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str) -> A
     if node["kind"] == NodeKind.HANDLE:
         assignees += [(t.assignee, t.assignee_unit, TaskRole.ASSIST) for t in Task.objects.filter(
             activation=target, role=TaskRole.ASSIST, status=TaskStatus.DONE).select_related("assignee", "assignee_unit")]
-    mode = target.mode if target.mode != Mode.ANY else Mode.ANY
-    new = _activate(task.process, document, node, actor=actor, assignees=assignees, mode=mode, previous=task.activation,
-                    origin=task)
+    new = _activate(task.process, document, node, actor=actor, assignees=assignees, mode=target.mode,
+                    previous=task.activation, origin=task)
     _history(document, actor=actor, action=HistoryAction.RETURN, task=task, from_node=task.node_name,
              to_node=node["name"], targets=[a[0].name for a in assignees], opinion=reason, on_behalf_of=on_behalf)
     _audit(actor, "return", document, task, to_node=node["key"], reason=reason)
