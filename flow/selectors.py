@@ -16,7 +16,7 @@ from org.models import Person
 from org.selectors import delegators_of
 
 from . import access
-from .models import Activation, HistoryEvent, NodeKind, Opinion, Operation, Task, TaskRole, TaskStatus
+from .models import Activation, HistoryEvent, Mode, NodeKind, Operation, Opinion, Task, TaskRole, TaskStatus
 
 
 def _holders(person: Person) -> list[int]:
@@ -163,3 +163,20 @@ def available(person: Person, document: Document) -> Available:
               .select_related("activation", "document").order_by("-done_at")[:3])
     result.recallable = [t for t in recent if recall_blocker(t) is None]
     return result
+
+
+def next_step(task: Task, document: Document) -> dict | None:
+    """The node the document moves to when ``task`` is sent on now, or None while its node
+    still waits for others (the next signer in order, colleagues acting in parallel).
+    The pages use it to offer the next node's assignee chooser."""
+    from .services import _next_node
+
+    activation = task.activation
+    if task.role != TaskRole.MAIN or activation.is_side:
+        return None
+    if activation.mode == Mode.SEQUENTIAL and activation.queue:
+        return None
+    if activation.mode in (Mode.ALL, Mode.SEQUENTIAL) and activation.tasks.filter(
+            role=TaskRole.MAIN, status=TaskStatus.OPEN).exclude(pk=task.pk).exists():
+        return None
+    return _next_node(task.process, document, activation.node_key)

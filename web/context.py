@@ -1,2 +1,47 @@
+"""Navigation context for every page: who is signed in, what they may open, and the
+counts of the badges. Cheap on purpose: one query for the posts, one for both counts
+(the person row itself is loaded once per request through ``request.user.person``)."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from flow.models import Task, TaskRole, TaskStatus
+from org.models import OFFICE_POSTS, AdminRole, Delegation, PostKind
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    person = getattr(user, "person", None)
+    if person is None:
+        return {"nav": {"person": None}}
+    kinds = getattr(person, "_post_kinds_cache", None)
+    if kinds is None:
+        kinds = set(person.posts.values_list("kind", flat=True))
+        person._post_kinds_cache = kinds  # org.selectors.has_post reuses it
+    nav = {
+        "person": person,
+        "posts": "、".join(PostKind(k).label for k in PostKind.values if k in kinds),
+        "is_admin": bool(person.admin_role),
+        "is_sysadmin": person.admin_role == AdminRole.SYSTEM,
+        "is_secadmin": person.admin_role == AdminRole.SECURITY,
+        "is_auditor": person.admin_role == AdminRole.AUDITOR,
+        "is_clerk": not person.admin_role and bool(kinds & {PostKind.CLERK, PostKind.CONFIDENTIAL_CLERK}),
+        "is_office": not person.admin_role and bool(kinds & set(OFFICE_POSTS)),
+        "inbox": 0,
+        "toread": 0,
+    }
+    if not person.admin_role:
+        # Same sets as flow.selectors.inbox / to_read (own tasks and those of people I
+        # stand in for), counted in one query.
+        now = timezone.now()
+        delegators = Delegation.objects.filter(to_person=person, cancelled_at__isnull=True, starts_at__lte=now,
+                                               ends_at__gt=now).values("from_person_id")
+        counts = Task.objects.filter(Q(assignee=person) | Q(assignee_id__in=delegators),
+                                     status=TaskStatus.OPEN).aggregate(
+            inbox=Count("id", filter=~Q(role=TaskRole.CIRCULATE)),
+            toread=Count("id", filter=Q(role=TaskRole.CIRCULATE)),
+        )
+        nav["inbox"], nav["toread"] = counts["inbox"], counts["toread"]
+    return {"nav": nav}

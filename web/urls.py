@@ -1,1 +1,45 @@
-urlpatterns = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import admin_audit, admin_flow, admin_org, documents, lists, operations, registry
+
+app_name = "web"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # 工作台 and the lists
+    path("", lists.dashboard, name="dashboard"),
+    path("inbox/", lists.inbox, name="inbox"),
+    path("done/", lists.done, name="done"),
+    path("toread/", lists.toread, name="toread"),
+    path("registered/", lists.registered, name="registered"),
+    # 收文登记簿
+    path("registry/", registry.registry, name="registry"),
+    path("registry/export.xlsx", registry.export, name="registry_export"),
+    path("registry/print/", registry.print_ledger, name="registry_print"),
+    # documents
+    path("documents/new/", documents.register, name="document_new"),
+    path("documents/direct/", documents.direct, name="document_direct"),
+    path("documents/<int:pk>/", documents.detail, name="document"),
+    path("documents/<int:pk>/slip/", documents.slip, name="document_slip"),
+    path("documents/<int:pk>/files/<int:version_id>/", documents.file_version, name="document_file"),
+    path("documents/<int:pk>/upload/", documents.upload, name="document_upload"),
+    path("documents/<int:pk>/op/<slug:op>/", operations.operate, name="document_op"),
+    # delegations (every person, for themselves)
+    path("delegations/", admin_org.delegations, name="delegations"),
+    path("delegations/<int:delegation_id>/cancel/", admin_org.delegation_cancel, name="delegation_cancel"),
+    # organisation (system administrator; posts and clearances: security administrator)
+    path("admin/org/", admin_org.agencies, name="org_agencies"),
+    path("admin/org/agencies/<int:agency_id>/", admin_org.agency_detail, name="org_agency"),
+    path("admin/org/people/<int:person_id>/", admin_org.person_detail, name="org_person"),
+    path("admin/org/import/", admin_org.import_csv, name="org_import"),
+    path("admin/org/import/sample-<slug:kind>.csv", admin_org.sample_csv, name="org_sample_csv"),
+    # process templates (system administrator)
+    path("admin/templates/", admin_flow.template_list, name="template_list"),
+    path("admin/templates/<int:template_id>/", admin_flow.template_edit, name="template_edit"),
+    # audit log (security auditor)
+    path("audit/", admin_audit.audit_log, name="audit_log"),
+    path("audit/verify/", admin_audit.verify, name="audit_verify"),
+]

@@ -1,0 +1,62 @@
+// Small page helpers; every form also works without them.
+(function () {
+  "use strict";
+
+  // 常用语: insert the phrase at the cursor of the target textarea.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-phrase]");
+    if (!btn) return;
+    e.preventDefault();
+    var box = document.getElementById(btn.getAttribute("data-target"));
+    if (!box) return;
+    var text = btn.getAttribute("data-phrase");
+    var start = box.selectionStart != null ? box.selectionStart : box.value.length;
+    var end = box.selectionEnd != null ? box.selectionEnd : box.value.length;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.focus();
+    var pos = start + text.length;
+    try { box.setSelectionRange(pos, pos); } catch (err) { /* not a text field */ }
+  });
+
+  // Ordered choice (依次办理): remember the click order of checked people.
+  function renumber(group) {
+    var orderField = document.getElementById(group.getAttribute("data-order-field"));
+    var order = (orderField.value || "").split(",").filter(Boolean);
+    group.querySelectorAll("input[type=checkbox]").forEach(function (cb) {
+      var badge = cb.parentElement.querySelector(".gw-order");
+      var i = order.indexOf(cb.value);
+      if (badge) badge.textContent = i >= 0 ? String(i + 1) : "";
+      if (badge) badge.hidden = i < 0;
+    });
+  }
+  document.addEventListener("change", function (e) {
+    var cb = e.target;
+    if (!(cb instanceof HTMLInputElement) || cb.type !== "checkbox") return;
+    var group = cb.closest("[data-order-field]");
+    if (!group) return;
+    var orderField = document.getElementById(group.getAttribute("data-order-field"));
+    var order = (orderField.value || "").split(",").filter(Boolean).filter(function (v) { return v !== cb.value; });
+    if (cb.checked) order.push(cb.value);
+    orderField.value = order.join(",");
+    renumber(group);
+  });
+
+  // Deadline picker: show the time field only for "具体时间".
+  function syncDeadline(root) {
+    (root || document).querySelectorAll("[data-deadline-kind]").forEach(function (sel) {
+      var wrap = document.getElementById(sel.getAttribute("data-deadline-kind"));
+      if (wrap) wrap.hidden = sel.value !== "time";
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-deadline-kind]")) syncDeadline();
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncDeadline(); });
+  document.addEventListener("htmx:afterSwap", function (e) { syncDeadline(e.target); });
+
+  // After an htmx swap, move focus to the alert or the panel so screen readers hear it.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var alert = e.target.querySelector(".alert");
+    if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
+  });
+})();

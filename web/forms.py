@@ -1,0 +1,301 @@
+"""Forms parse what the user typed into the types the services take. They check types
+and required fields only; every rule of the office is checked by the service."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from documents.models import DocType, DocumentFile, ReturnKind, SlipKind
+from documents.services import IncomingData
+from org.models import AdminRole, Agency, AgencyKind, AgencyLevel, Clearance, Person, PostKind, Unit
+from org.selectors import leaders
+
+SECRECY_CHOICES = [("", "非涉密"), ("秘密", "秘密"), ("机密", "机密"), ("绝密", "绝密")]
+URGENCY_CHOICES = [("", "（无）"), ("特急", "特急"), ("加急", "加急"), ("特提", "特提（电报）"), ("平急", "平急（电报）")]
+DEADLINE_KINDS = [("", "—"), ("noon", "上午下班前"), ("close", "下班前"), ("time", "具体时间")]
+# Until the working-hours calendar arrives (deadlines app), the end of the morning and of
+# the day are fixed clock times.
+NOON_END = time(12, 0)
+DAY_END = time(18, 0)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget."""
+
+    def _style(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput,)):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+                continue
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class IncomingForm(BootstrapMixin, forms.Form):
+    """收文登记: the elements of an incoming document (条例 Art. 9)."""
+
+    slip_kind = forms.ChoiceField(label="处理笺", choices=SlipKind.choices, initial=SlipKind.INTAKE)
+    doc_type = forms.ChoiceField(label="文种", choices=[("", "请选择")] + DocType.choices)
+    title = forms.CharField(label="标题", max_length=300)
+    sender = forms.ModelChoiceField(label="来文机关", queryset=Agency.objects.none(), required=False,
+                                    empty_label="（从名录中选择）")
+    sender_name = forms.CharField(label="或填写来文机关名称", max_length=100, required=False,
+                                  help_text="名录中没有的机关或个人来信，在此填写。")
+    doc_number = forms.CharField(label="来文字号", max_length=60, required=False,
+                                 widget=forms.TextInput(attrs={"placeholder": "如 示交〔2026〕12号"}))
+    copy_number = forms.CharField(label="份号", max_length=6, required=False)
+    secrecy = forms.ChoiceField(label="密级", choices=SECRECY_CHOICES, required=False)
+    secrecy_term = forms.CharField(label="保密期限", max_length=10, required=False,
+                                   widget=forms.TextInput(attrs={"placeholder": "如 5年、6个月"}))
+    urgency = forms.ChoiceField(label="紧急程度", choices=URGENCY_CHOICES, required=False)
+    signer = forms.CharField(label="签发人", max_length=60, required=False)
+    main_recipients = forms.CharField(label="主送机关", max_length=300, required=False)
+    cc_recipients = forms.CharField(label="抄送机关", max_length=500, required=False)
+    issued_on = forms.DateField(label="成文日期", required=False, widget=DateInput())
+    received_at = forms.DateTimeField(label="收文时间", required=False,
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                 format="%Y-%m-%dT%H:%M"),
+                                      help_text="留空为当前时间（记录到分钟）。")
+    pages = forms.IntegerField(label="页数", required=False)
+    copies = forms.IntegerField(label="份数", initial=1)
+    attachments_note = forms.CharField(label="附件说明", max_length=500, required=False)
+    remarks = forms.CharField(label="附注", max_length=500, required=False)
+    deadline_date = forms.DateField(label="来文办理时限", required=False, widget=DateInput())
+    deadline_kind = forms.ChoiceField(label="时限", choices=DEADLINE_KINDS, required=False)
+    deadline_time = forms.TimeField(label="具体时间", required=False,
+                                    widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    addressed_to = forms.ModelChoiceField(label="直送领导", queryset=Person.objects.none(), required=False,
+                                          empty_label="（否）",
+                                          help_text="来文直接送交某位领导本人的，选择该领导：本件将标记为直送件，由办公室办理。")
+    needs_reply = forms.BooleanField(label="需答复", required=False)
+
+    def __init__(self, *args, agency: Agency, with_addressed_to: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        self.fields["sender"].queryset = Agency.objects.exclude(pk=agency.pk).order_by("sort_order", "id")
+        if with_addressed_to:
+            self.fields["addressed_to"].queryset = leaders(agency)
+        else:
+            del self.fields["addressed_to"]
+        self.fields["deadline_kind"].widget.attrs["data-deadline-kind"] = "deadline-time-wrap"
+        self._style()
+
+    def clean(self):
+        data = super().clean()
+        day, kind, at = data.get("deadline_date"), data.get("deadline_kind"), data.get("deadline_time")
+        if kind and not day:
+            self.add_error("deadline_date", "请选择时限日期。")
+        if kind == "time" and not at:
+            self.add_error("deadline_time", "选择“具体时间”时请填写时间。")
+        return data
+
+    def deadline(self) -> tuple[datetime | None, str]:
+        day = self.cleaned_data.get("deadline_date")
+        if not day:
+            return None, ""
+        kind = self.cleaned_data.get("deadline_kind") or "close"
+        if kind == "noon":
+            at, text = NOON_END, f"{day.month}月{day.day}日上午下班前"
+        elif kind == "time":
+            at = self.cleaned_data["deadline_time"]
+            text = f"{day.month}月{day.day}日{at:%H:%M}前"
+        else:
+            at, text = DAY_END, f"{day.month}月{day.day}日下班前"
+        return timezone.make_aware(datetime.combine(day, at)), text
+
+    def to_data(self) -> IncomingData:
+        c = self.cleaned_data
+        deadline, deadline_text = self.deadline()
+        received_at = c.get("received_at")
+        addressed_to = c.get("addressed_to")
+        return IncomingData(
+            title=c["title"], doc_type=c["doc_type"], slip_kind=c["slip_kind"],
+            sender_id=c["sender"].pk if c.get("sender") else None, sender_name=c.get("sender_name", ""),
+            doc_number=c.get("doc_number", ""), copy_number=c.get("copy_number", ""), secrecy=c.get("secrecy", ""),
+            secrecy_term=c.get("secrecy_term", ""), urgency=c.get("urgency", ""), signer=c.get("signer", ""),
+            main_recipients=c.get("main_recipients", ""), cc_recipients=c.get("cc_recipients", ""),
+            issued_on=c.get("issued_on"), received_at=received_at, pages=c.get("pages"), copies=c.get("copies") or 1,
+            attachments_note=c.get("attachments_note", ""), remarks=c.get("remarks", ""),
+            sender_deadline=deadline, sender_deadline_text=deadline_text,
+            addressed_to_id=addressed_to.pk if addressed_to else None, needs_reply=bool(c.get("needs_reply")),
+        )
+
+    @classmethod
+    def initial_from(cls, document) -> dict:
+        """The form filled with a document's elements (登记 at the 登记 node)."""
+        initial = {f: getattr(document, f) for f in (
+            "slip_kind", "doc_type", "title", "sender_name", "doc_number", "copy_number", "secrecy", "secrecy_term",
+            "urgency", "signer", "main_recipients", "cc_recipients", "issued_on", "pages", "copies",
+            "attachments_note", "remarks", "needs_reply")}
+        initial["sender"] = document.sender_id
+        if document.sender_id:
+            initial["sender_name"] = ""
+        initial["received_at"] = timezone.localtime(document.received_at)
+        if document.sender_deadline:
+            local = timezone.localtime(document.sender_deadline)
+            initial["deadline_date"] = local.date()
+            if local.time() == NOON_END:
+                initial["deadline_kind"] = "noon"
+            elif local.time() == DAY_END:
+                initial["deadline_kind"] = "close"
+            else:
+                initial["deadline_kind"], initial["deadline_time"] = "time", local.time()
+        return initial
+
+
+class DirectForm(BootstrapMixin, forms.Form):
+    """直送件: a request handed straight to a leader; it goes to the office instead."""
+
+    leader = forms.ModelChoiceField(label="送交领导", queryset=Person.objects.none(), empty_label="请选择")
+    doc_type = forms.ChoiceField(label="文种", choices=[("", "请选择")] + DocType.choices)
+    title = forms.CharField(label="标题", max_length=300)
+    doc_number = forms.CharField(label="文号", max_length=60, required=False)
+    urgency = forms.ChoiceField(label="紧急程度", choices=URGENCY_CHOICES[:3], required=False)
+    remarks = forms.CharField(label="事由说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    needs_reply = forms.BooleanField(label="需答复", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = (
+            Person.objects.filter(is_active=True, agency__is_internal=True,
+                                  posts__kind__in=[PostKind.PRINCIPAL_LEADER, PostKind.LEADER_IN_CHARGE])
+            .select_related("agency").distinct().order_by("agency__sort_order", "agency_id", "sort_order", "id"))
+        self.fields["leader"].label_from_instance = lambda p: f"{p.agency.short_name} · {p.name}"
+        self._style()
+
+    def to_data(self) -> IncomingData:
+        c = self.cleaned_data
+        return IncomingData(title=c["title"], doc_type=c["doc_type"], doc_number=c.get("doc_number", ""),
+                            urgency=c.get("urgency", ""), remarks=c.get("remarks", ""),
+                            needs_reply=bool(c.get("needs_reply")))
+
+
+class UploadForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label="选择文件", help_text="PDF、DOCX、OFD 或图片；按内容判断类型。")
+    role = forms.ChoiceField(label="类别", choices=DocumentFile.Role.choices, initial=DocumentFile.Role.BODY)
+    replaces = forms.ModelChoiceField(label="作为新版本替换", queryset=DocumentFile.objects.none(), required=False,
+                                      empty_label="（新文件）")
+
+    def __init__(self, *args, document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replaces"].queryset = DocumentFile.objects.filter(document=document)
+        self.fields["replaces"].label_from_instance = lambda f: f"{f.get_role_display()}：{f.name}"
+        self._style()
+
+
+REJECT_KINDS = ReturnKind.choices
+
+
+# --- organisation -----------------------------------------------------------------------------
+
+
+class AgencyForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="机关名称", max_length=100)
+    short_name = forms.CharField(label="简称", max_length=40, required=False)
+    code = forms.CharField(label="机关代字", max_length=20, required=False)
+    kind = forms.ChoiceField(label="类别", choices=AgencyKind.choices)
+    level = forms.ChoiceField(label="层级", choices=AgencyLevel.choices, initial=AgencyLevel.CITY)
+    parent = forms.ModelChoiceField(label="上级主管机关", queryset=Agency.objects.all(), required=False,
+                                    empty_label="（无）")
+    is_internal = forms.BooleanField(label="使用本系统", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class UnitForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="处室名称", max_length=60)
+    short_name = forms.CharField(label="简称", max_length=30, required=False)
+    is_office = forms.BooleanField(label="是办公室", required=False)
+    is_secretariat = forms.BooleanField(label="是秘书科（文电处）", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class PersonForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="姓名", max_length=40)
+    username = forms.CharField(label="登录名", max_length=150)
+    password = forms.CharField(label="初始密码", min_length=8, widget=forms.PasswordInput(render_value=False),
+                               help_text="至少 8 位；请通知本人首次登录后修改。")
+    unit = forms.ModelChoiceField(label="处室", queryset=Unit.objects.none(), required=False, empty_label="（无）")
+    title = forms.CharField(label="职务", max_length=40, required=False)
+    phone = forms.CharField(label="电话", max_length=30, required=False)
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
+        self._style()
+
+
+class PostForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="岗位", choices=PostKind.choices)
+    unit = forms.ModelChoiceField(label="所在处室", queryset=Unit.objects.none(), required=False, empty_label="（无）")
+    units_in_charge = forms.ModelMultipleChoiceField(label="分管处室（分管领导）", queryset=Unit.objects.none(),
+                                                     required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
+        self.fields["units_in_charge"].queryset = Unit.objects.filter(agency=agency)
+        self._style()
+
+
+class ClearanceForm(BootstrapMixin, forms.Form):
+    clearance = forms.ChoiceField(label="涉密等级", choices=Clearance.choices, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class AdminRoleForm(BootstrapMixin, forms.Form):
+    role = forms.ChoiceField(label="管理员角色", choices=AdminRole.choices, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class DelegationForm(BootstrapMixin, forms.Form):
+    to_person = forms.ModelChoiceField(label="受托人（B角）", queryset=Person.objects.none(), empty_label="请选择")
+    starts_at = forms.DateTimeField(label="开始时间", input_formats=["%Y-%m-%dT%H:%M"],
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    ends_at = forms.DateTimeField(label="结束时间", input_formats=["%Y-%m-%dT%H:%M"],
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    reason = forms.CharField(label="事由", max_length=200, required=False)
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_person"].queryset = (Person.objects.filter(agency=person.agency_id, is_active=True,
+                                                                   admin_role="").exclude(pk=person.pk)
+                                             .select_related("unit"))
+        self.fields["to_person"].label_from_instance = lambda p: f"{p.name}（{p.unit.name if p.unit_id else ''}）"
+        self._style()
+
+
+class CsvImportForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="导入内容", choices=[("org", "机关、处室和人员"), ("posts", "岗位")])
+    file = forms.FileField(label="CSV 文件（UTF-8）")
+    default_password = forms.CharField(label="新人员初始密码", min_length=8, required=False,
+                                       widget=forms.PasswordInput(render_value=False),
+                                       help_text="导入机关、处室和人员时必填，至少 8 位。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -1,0 +1,23 @@
+"""Helpers for the page tests: a client signed in as a person of the test office, and a
+document registered and moved along through the services."""
+
+import pytest
+
+from documents.services import IncomingData, register_incoming
+
+
+@pytest.fixture
+def login(client):
+    def _login(person):
+        client.force_login(person.user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def document(office):
+    """A registered document waiting at 初审 (the secretary)."""
+    return register_incoming(actor=office.clerk, agency=office.gov, data=IncomingData(
+        title="关于报送道路安全整治情况的通知", doc_type="通知", sender_id=office.province.pk,
+        doc_number="示省政办〔2026〕12号", slip_kind="relay", urgency="加急"))

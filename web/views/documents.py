@@ -1,0 +1,240 @@
+"""The document pages: registration, direct submission, the document page itself, the
+printable processing slip, files and uploads."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from documents import access as doc_access
+from documents import services as doc_services
+from documents.models import FileVersion
+from flow import selectors as flow_selectors
+from flow import services as flow_services
+from flow.models import Decision, Mode, NodeKind, Operation, PhraseBook, TaskRole
+from gongwen.errors import DomainError, NotFound
+from org.models import LEADER_POSTS, Person, Post, Unit
+
+from ..forms import REJECT_KINDS, DirectForm, IncomingForm, UploadForm
+from .common import person_required, refuse, visible_document
+
+DEFAULT_PHRASES = ["阅。", "已阅。", "同意。", "拟同意。", "请抓紧办理。", "请按规定办理。", "请提出意见。"]
+
+# Which fields the main (send on) form shows, by the kind of the current node.
+NEEDS_NODES = {NodeKind.SCREEN, NodeKind.PROPOSE, NodeKind.INSTRUCT, NodeKind.DISTRIBUTE}
+
+
+# --- registration -------------------------------------------------------------------------------
+
+
+@person_required
+def register(request):
+    person = request.person
+    if not doc_access.can_register(person, person.agency_id):
+        messages.error(request, "只有本机关的文书或机要员可以登记收文。")
+        return redirect("web:dashboard")
+    form = IncomingForm(request.POST or None, agency=person.agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = doc_services.register_incoming(actor=person, agency=person.agency, data=form.to_data())
+        except DomainError as exc:
+            refuse(request, exc)
+        else:
+            messages.success(request, f"已登记：{document.registry_number}《{document.title}》，已送“{document.stage}”。")
+            return redirect("web:document", pk=document.pk)
+    return render(request, "web/document_new.html", {"form": form})
+
+
+@person_required
+def direct(request):
+    person = request.person
+    form = DirectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        leader = form.cleaned_data["leader"]
+        try:
+            document = doc_services.submit_direct(actor=person, agency=leader.agency, leader=leader,
+                                                  data=form.to_data())
+        except DomainError as exc:
+            refuse(request, exc)
+        else:
+            messages.success(request, f"已报送。按“一个口子进出”的规定，本件不直接送{leader.name}，"
+                                      f"已转{leader.agency.short_name}办公室签收登记后按程序呈批。")
+            return redirect("web:document", pk=document.pk)
+    return render(request, "web/document_direct.html", {"form": form})
+
+
+# --- the document page --------------------------------------------------------------------------
+
+
+def _phrases(person, units) -> list[str]:
+    own = list(PhraseBook.objects.filter(Q(person=person) | Q(person__isnull=True))
+               .order_by("person_id", "sort_order", "id").values_list("text", flat=True))
+    suggested = [f"请{u.name}研办。" for u in units if not u.is_office and not u.is_secretariat][:6]
+    return list(dict.fromkeys(own + DEFAULT_PHRASES + suggested))
+
+
+def page_context(request, document, *, touch: bool = False) -> dict:
+    """Everything the document page shows. Query count is constant: no per-row queries."""
+    person = request.person
+    av = flow_selectors.available(person, document)
+    if touch and av.task is not None:
+        flow_services.touch(av.task, actor=person)
+    versions = FileVersion.objects.select_related("uploaded_by").order_by("-number")
+    files = list(document.files.prefetch_related(Prefetch("versions", queryset=versions)))
+    preview = None
+    for f in files:
+        latest = f.versions.all()[0] if f.versions.all() else None
+        f.latest = latest
+        if preview is None and latest is not None and latest.content_type == "application/pdf":
+            preview = latest
+    slip = flow_selectors.processing_slip(document)
+    context = {
+        "document": document,
+        "av": av,
+        "slip": slip,
+        "slip_has_opinions": any(section.opinions for section in slip),
+        "timeline": list(flow_selectors.timeline(document)),
+        "holders": list(flow_selectors.holders(document)),
+        "circulation": list(flow_selectors.circulation(document)),
+        "files": files,
+        "preview": preview,
+        "can_upload": doc_access.can_upload(person, document),
+        "upload_form": None,
+        "reject_kinds": REJECT_KINDS,
+        "assist_units": list(document.assist_units.all()),
+    }
+    if context["can_upload"]:
+        context["upload_form"] = UploadForm(document=document)
+    if av.task is not None or av.can_circulate or av.can_reject:
+        context.update(_operation_choices(person, document, av))
+    return context
+
+
+def _operation_choices(person, document, av) -> dict:
+    people = list(Person.objects.filter(agency_id=document.agency_id, is_active=True, admin_role="")
+                  .select_related("unit").order_by("unit__sort_order", "unit_id", "sort_order", "id"))
+    units = list(Unit.objects.filter(agency_id=document.agency_id))
+    leader_ids = set(Post.objects.filter(agency_id=document.agency_id, kind__in=LEADER_POSTS)
+                     .values_list("person_id", flat=True))
+    leaders = [p for p in people if p.pk in leader_ids]
+    task = av.task
+    ctx = {"people": people, "units": units, "leaders": leaders, "phrases": _phrases(person, units),
+           "others": [p for p in people if p.pk != person.pk]}
+    if task is None:
+        return ctx
+    node = av.node or {}
+    nxt = flow_selectors.next_step(task, document) if Operation.SEND_ON in av.operations else None
+    chooser = None
+    if nxt is not None and nxt["assignee_rule"] in ("chosen", "leader_in_charge"):
+        is_leader_node = nxt["kind"] in (NodeKind.INSTRUCT, NodeKind.APPROVE)
+        chooser = {
+            "people": leaders if is_leader_node else [p for p in people if p.pk != person.pk],
+            "required": nxt["assignee_rule"] == "chosen",
+            "mode_choosable": nxt.get("mode_choosable", False),
+            "label": "呈送领导" if is_leader_node else f"“{nxt['name']}”办理人",
+        }
+    ctx.update({
+        "next": nxt,
+        "chooser": chooser,
+        "modes": [(Mode.SEQUENTIAL, "依次办理（按勾选顺序）"), (Mode.ALL, "同时办理")],
+        "show_needs": node.get("kind") in NEEDS_NODES,
+        "show_units": node.get("kind") == NodeKind.DISTRIBUTE,
+        "show_reply": node.get("kind") == NodeKind.REPLY,
+        "unit_members": [p for p in people if p.unit_id == task.assignee_unit_id and p.pk != task.assignee_id],
+        "cs_units": [u for u in units if u.pk != task.assignee_unit_id],
+        "decisions": [(Decision.AGREE, "同意"), (Decision.DISAGREE, "不同意")],
+        "is_circulation": task.role == TaskRole.CIRCULATE,
+    })
+    ctx["main_op"], ctx["main_label"] = _main_action(task, node, nxt, av.operations)
+    if av.can_register:
+        ctx["register_form"] = IncomingForm(initial=IncomingForm.initial_from(document), agency=document.agency,
+                                            with_addressed_to=False, auto_id="reg_%s")
+    return ctx
+
+
+def _main_action(task, node, nxt, operations) -> tuple[str | None, str]:
+    """The operation of the main button of the opinion box and its label."""
+    if task.role == TaskRole.CIRCULATE:
+        return "read_back", "阅毕，退回办公室"
+    if task.role == TaskRole.COUNTERSIGN:
+        return "countersign", "签署会签意见"
+    if task.role == TaskRole.ASSIST:
+        return "feedback", "提交协办意见，反馈主办单位"
+    if task.role == TaskRole.ADDED:
+        return "feedback", "提交加签意见"
+    if Operation.SEND_ON in operations:
+        if node.get("kind") == NodeKind.SIGN_FOR:
+            return "send_on", "签收，送登记"
+        if nxt is not None:
+            return "send_on", f"提交，送“{nxt['name']}”"
+        return "send_on", "提交意见"
+    if Operation.COMPLETE in operations:
+        return "complete", "办结"
+    return None, ""
+
+
+@person_required
+def detail(request, pk):
+    document = visible_document(request.person, pk)
+    context = page_context(request, document, touch=True)
+    return render(request, "web/document.html", context)
+
+
+@person_required
+def slip(request, pk):
+    document = visible_document(request.person, pk)
+    return render(request, "web/slip.html", {
+        "document": document, "slip": flow_selectors.processing_slip(document), "printed_at": timezone.now(),
+    })
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+@xframe_options_sameorigin
+@person_required
+def file_version(request, pk, version_id):
+    document = visible_document(request.person, pk)
+    version = get_object_or_404(FileVersion.objects.select_related("file", "file__document"),
+                                pk=version_id, file__document=document)
+    try:
+        data = doc_services.read_version(actor=request.person, version=version)
+    except NotFound:
+        raise Http404("未找到该文件。") from None
+    except DomainError as exc:
+        refuse(request, exc)
+        return redirect("web:document", pk=document.pk)
+    response = HttpResponse(data, content_type=version.content_type)
+    inline = version.content_type in ("application/pdf", "image/png", "image/jpeg") and request.GET.get("download") != "1"
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(version.original_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@person_required
+def upload(request, pk):
+    document = visible_document(request.person, pk)
+    form = UploadForm(request.POST, request.FILES, document=document)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件。")
+        return redirect("web:document", pk=document.pk)
+    uploaded = form.cleaned_data["file"]
+    try:
+        version = doc_services.upload_file(actor=request.person, document=document, name=uploaded.name,
+                                           data=uploaded.read(), role=form.cleaned_data["role"],
+                                           replaces=form.cleaned_data.get("replaces"))
+    except NotFound:
+        raise Http404() from None
+    except DomainError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, f"已上传《{version.original_name}》第{version.number}版。")
+    return redirect("web:document", pk=document.pk)
