@@ -83,12 +83,11 @@ def start(name: str, cmd: list[str]) -> subprocess.Popen:
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
+    # SIGTERM to each child itself, not its group: qcluster stops its own worker processes
+    # in order (a group-wide SIGTERM kills them under it and it then waits for them).
     for p in procs:
         if p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            p.terminate()
     deadline = time.monotonic() + STOP_GRACE
     for p in procs:
         try:
@@ -160,7 +159,7 @@ def main() -> int:
             if dead:
                 p = dead[0]
                 say(f"\n{p.name} exited unexpectedly (exit {p.returncode}); stopping everything.")  # type: ignore[attr-defined]
-                rc = p.returncode or 1
+                rc = p.returncode if p.returncode > 0 else 128 - p.returncode if p.returncode < 0 else 1
                 break
             if not ready:
                 if answers_http(url + "/"):
