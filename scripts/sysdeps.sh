@@ -4,11 +4,12 @@
 #   scripts/sysdeps.sh run    what `make run` needs: a Python that can make a venv (python3-venv)
 #   scripts/sysdeps.sh test   also: Chromium for the browser tests, a CJK font so their
 #                             screenshots show Chinese, and the PostgreSQL server binaries
+#   scripts/sysdeps.sh ci     as test, plus make, and always runs apt-get update (.ci/run)
 #
 # Checks what is there first and does nothing when all is present, so `make` stays fast.
-# As root on a Debian-like system the missing packages are installed (apt-get update first,
-# unless GONGWEN_APT_UPDATED=1 says the caller just did it); otherwise it prints the
-# apt-get command to run and carries on, leaving the step that needs the package to fail.
+# As root on a Debian-like system the missing packages are installed (apt-get update first);
+# otherwise it prints the apt-get command to run and carries on, leaving the step that needs
+# the package to fail. apt-get waits while another apt/dpkg holds its locks.
 set -euo pipefail
 
 kind=${1:-run}
@@ -26,7 +27,10 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 
-if [ "$kind" = test ]; then
+if [ "$kind" = ci ]; then
+    command -v make >/dev/null 2>&1 || missing+=(make)
+fi
+if [ "$kind" = test ] || [ "$kind" = ci ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     if command -v fc-list >/dev/null 2>&1; then
         [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] || missing+=(fonts-noto-cjk)
@@ -37,19 +41,45 @@ if [ "$kind" = test ]; then
         missing+=(postgresql)
     fi
 elif [ "$kind" != run ]; then
-    echo "usage: $0 run|test" >&2
+    echo "usage: $0 run|test|ci" >&2
     exit 2
+fi
+
+is_root_debian() { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; }
+
+apt_get() {  # apt-get, waiting (up to 10 minutes) while another apt or dpkg holds the lock
+    local i out
+    export DEBIAN_FRONTEND=noninteractive
+    for i in $(seq 1 120); do
+        if out=$(apt-get -o DPkg::Lock::Timeout=600 "$@" 2>&1 </dev/null); then
+            [ -n "$out" ] && printf '%s\n' "$out"
+            return 0
+        fi
+        if grep -q 'Could not get lock\|Unable to lock' <<<"$out"; then
+            [ "$i" = 1 ] && echo "apt is busy (another apt-get or dpkg is running); waiting ..."
+            sleep 5
+            continue
+        fi
+        printf '%s\n' "$out" >&2
+        return 1
+    done
+    echo "apt stayed locked for 10 minutes" >&2
+    return 1
+}
+
+updated=0
+if [ "$kind" = ci ] && is_root_debian; then
+    echo "==> apt-get update"
+    apt_get update -qq
+    updated=1
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+if is_root_debian; then
     echo "==> Installing system packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if [ "${GONGWEN_APT_UPDATED:-0}" != 1 ]; then
-        apt-get update -qq </dev/null
-    fi
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+    [ "$updated" = 1 ] || apt_get update -qq
+    apt_get install -y -qq --no-install-recommends "${missing[@]}"
 else
     echo "NOTE: missing system packages: ${missing[*]}" >&2
     echo "      install them with: sudo apt-get install ${missing[*]}" >&2
