@@ -12,7 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from . import errors
 from .auth import session_auth, token_auth
-from .routers import documents, org, tasks, tokens
+from .routers import documents, org, tasks, templates, tokens
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -37,3 +37,4 @@ api.add_router("/", tokens.router)
 api.add_router("/org", org.router)
 api.add_router("/documents", documents.router)
 api.add_router("/tasks", tasks.router)
+api.add_router("/templates", templates.router)

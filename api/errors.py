@@ -44,7 +44,8 @@ FIELD_LABELS = {
     "person_ids": "人员", "unit_ids": "处室", "to_person_id": "接收人", "handler_id": "承办人",
     "to_activation_id": "退回环节", "next_assignee_ids": "下一环节办理人", "lead_unit_id": "主办单位",
     "assist_unit_ids": "协办单位", "resolution": "分歧处理意见", "clearance": "涉密等级",
-    "is_active": "在岗", "nodes": "环节",
+    "is_active": "在岗", "nodes": "环节", "document_id": "公文编号", "task_id": "待办编号", "version_id": "文件版本编号",
+    "post_id": "岗位编号", "delegation_id": "委托编号", "token_id": "令牌编号", "template_id": "模板编号",
 }
 
 KIND_LABELS = {
@@ -129,7 +130,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        messages = {400: "请求无效。", 404: "未找到。", 405: "不支持该请求方法。", 413: "请求内容过大。"}
+        messages = {400: "请求无法解析：请求体应为有效的 JSON（上传文件时为 multipart/form-data）。", 404: "未找到。", 405: "不支持该请求方法。", 413: "请求内容过大。"}
         detail = str(exc) if any("\u4e00" <= ch <= "\u9fff" for ch in str(exc)) else messages.get(
             exc.status_code, "请求无法处理。")
         return api.create_response(request, {"detail": detail, "code": f"http_{exc.status_code}"},

@@ -647,3 +647,48 @@ class IssuedTokenOut(TokenOut):
 class MeOut(Schema):
     person: PersonOut
     authenticated_by: str = Field(description="token 或 session")
+
+
+# --- process templates -----------------------------------------------------------------------
+
+
+class NodeIn(Schema):
+    position: int | None = None
+    key: str = Field(description="标识：小写字母开头，只含小写字母、数字和下划线")
+    name: str
+    kind: str = Field(description="环节类型，如 sign_for、register、screen、propose、instruct、distribute、handle……")
+    assignee_rule: str = Field(description="post / lead_unit_head / leader_in_charge / principal_leader / chosen / "
+                                           "lead_handler / registrar")
+    post_kind: str = ""
+    mode: str = "single"
+    mode_choosable: bool = False
+    operations: list[str] = Field(default_factory=list)
+    gates: list[str] = Field(default_factory=list)
+    condition: str = ""
+    time_limit_hours: int | None = None
+
+
+class NodeOut(NodeIn):
+    id: int
+    position: int
+
+
+class TemplateOut(Schema):
+    id: int
+    agency_id: int | None = Field(description="空为所有机关的默认模板")
+    direction: str
+    slip_kind: str
+    name: str
+    is_active: bool
+    updated_at: datetime
+    nodes: list[NodeOut]
+
+    @staticmethod
+    def resolve_nodes(obj) -> list:
+        return sorted(obj.nodes.all(), key=lambda n: n.position)
+
+
+class TemplateNodesIn(Schema):
+    nodes: list[NodeIn]
+    name: str | None = None
+    is_active: bool | None = None

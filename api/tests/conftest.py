@@ -12,13 +12,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _api_urls(settings):
-    # The API alone: these tests do not depend on the pages' URLs (the real mounting
-    # under gongwen/urls.py is checked in test_openapi.py).
-    settings.ROOT_URLCONF = "api.tests.urls"
-
-
 @pytest.fixture
 def api(db) -> ApiClient:
     return ApiClient(Client())

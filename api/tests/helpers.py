@@ -90,6 +90,9 @@ class ApiClient:
     def patch(self, person, path, body=None, **kw):
         return self.request("patch", path, person, body or {}, **kw)
 
+    def put(self, person, path, body=None, **kw):
+        return self.request("put", path, person, body or {}, **kw)
+
     def delete(self, person, path, **kw):
         return self.request("delete", path, person, None, **kw)
 

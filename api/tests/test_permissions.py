@@ -113,6 +113,13 @@ def a_delegation(o) -> dict:
     return {"delegation": d.pk}
 
 
+def intake_template(o) -> dict:
+    from flow.models import ProcessTemplate
+
+    template = ProcessTemplate.objects.get(agency__isnull=True, slip_kind="intake")
+    return {"template": template.pk, "nodes": template.snapshot()}
+
+
 def pdf_form(o, ctx):
     return {"file": SimpleUploadedFile("正文.pdf", PDF, content_type="application/pdf"), "role": "body"}
 
@@ -231,6 +238,10 @@ CASES = [
          kind="org", wrong=(("secadmin", 403),)),
     Case("posts_import", "post", "/org/import_posts", "secadmin",
          body=body(text="登录名,岗位,所在处室,分管处室\nhandler_b,督查员,,\n"), kind="org", wrong=(("sysadmin", 403),)),
+    Case("templates", "get", "/templates", "sysadmin", kind="org", wrong=(("secadmin", 403), ("auditor", 403))),
+    Case("template_update", "put", "/templates/{template}/nodes", "sysadmin", intake_template,
+         body(name="收文处理流程（修订）", nodes=lambda o, c: c["nodes"][:2] + c["nodes"][3:]), kind="org",
+         wrong=(("secadmin", 403),)),
     Case("delegation_create", "post", "/org/delegations", "head_a",
          body=body(from_person_id=lambda o, c: o.head_a.pk, to_person_id=lambda o, c: o.handler_a.pk, starts_at=future(0), ends_at=future(3)), kind="self",
          ok=201, wrong=(("handler_b", 400), ("outsider", 400))),
@@ -240,7 +251,7 @@ CASES = [
 
 def _call(api, o, case: Case, ctx: dict, who: str | None):
     person = getattr(o, who) if who else None
-    path = case.path.format(**ctx)
+    path = case.path.format(**{k: v for k, v in ctx.items() if not isinstance(v, list)})
     payload = case.body(o, ctx) if case.body else None
     if case.multipart:
         return api.upload(person, path, payload)
@@ -351,3 +362,19 @@ def test_delegate_acts_for_the_absent_person(api, office):
     assert response.json()["tasks"][0]["acted_by"]["id"] == o.clerk.pk
     assert Delegation.objects.count() == 1
 
+
+
+def test_template_edit_is_validated_and_visible(api, office):
+    o = office
+    ctx = intake_template(o)
+    api.token(o.sysadmin)
+    before = snapshot()
+    bad = api.put(o.sysadmin, f"/templates/{ctx['template']}/nodes", {"nodes": ctx["nodes"][:-1]})
+    assert bad.status_code == 400 and "办结" in bad.json()["detail"]
+    assert not changed_tables(before, snapshot())
+    nodes = [dict(n, time_limit_hours=8) if n["key"] == "screen" else n for n in ctx["nodes"]]
+    saved = api.put(o.sysadmin, f"/templates/{ctx['template']}/nodes", {"nodes": nodes})
+    assert saved.status_code == 200, saved.content
+    listed = {t["id"]: t for t in api.get(o.sysadmin, "/templates").json()}
+    screen = next(n for n in listed[ctx["template"]]["nodes"] if n["key"] == "screen")
+    assert screen["time_limit_hours"] == 8 and len(listed) >= 3
