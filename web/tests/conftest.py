@@ -1,9 +1,18 @@
 """Helpers for the page tests: a client signed in as a person of the test office, and a
 document registered and moved along through the services."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from documents.services import IncomingData, register_incoming
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 takes ~0.4 s a hash and the test office has 17 accounts: hash cheaply here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -20,4 +29,5 @@ def document(office):
     """A registered document waiting at 初审 (the secretary)."""
     return register_incoming(actor=office.clerk, agency=office.gov, data=IncomingData(
         title="关于报送道路安全整治情况的通知", doc_type="通知", sender_id=office.province.pk,
-        doc_number="示省政办〔2026〕12号", slip_kind="relay", urgency="加急"))
+        doc_number="示省政办〔2026〕12号", slip_kind="relay", urgency="加急",
+        sender_deadline=timezone.now() + timedelta(days=3), sender_deadline_text="三日内"))
