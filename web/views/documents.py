@@ -172,6 +172,9 @@ def _main_action(task, node, nxt, operations) -> tuple[str | None, str]:
             return "send_on", "签收，送登记"
         if nxt is not None:
             return "send_on", f"提交，送“{nxt['name']}”"
+        if task.activation.mode == Mode.SEQUENTIAL and task.activation.queue:
+            following = Person.objects.filter(pk=task.activation.queue[0][0]).values_list("name", flat=True).first()
+            return "send_on", f"提交，送{following}" if following else "提交意见"
         return "send_on", "提交意见"
     if Operation.COMPLETE in operations:
         return "complete", "办结"
@@ -190,6 +193,7 @@ def slip(request, pk):
     document = visible_document(request.person, pk)
     return render(request, "web/slip.html", {
         "document": document, "slip": flow_selectors.processing_slip(document), "printed_at": timezone.now(),
+        "assist_units": list(document.assist_units.all()),
     })
 
 
