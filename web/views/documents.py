@@ -38,7 +38,8 @@ def register(request):
     if not doc_access.can_register(person, person.agency_id):
         messages.error(request, "只有本机关的文书或机要员可以登记收文。")
         return redirect("web:dashboard")
-    form = IncomingForm(request.POST or None, agency=person.agency)
+    initial = {"received_at": timezone.localtime().replace(second=0, microsecond=0)}
+    form = IncomingForm(request.POST or None, agency=person.agency, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             document = doc_services.register_incoming(actor=person, agency=person.agency, data=form.to_data())
