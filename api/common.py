@@ -2,6 +2,7 @@
 existence check that makes an invisible document or task look exactly like a missing one."""
 
 from django.db.models import QuerySet
+from ninja import Path
 
 from documents.access import visible_documents
 from documents.models import Document
@@ -9,6 +10,9 @@ from documents.services import IncomingData
 from flow.models import Task
 from gongwen.errors import DomainError, NotFound
 from org.models import Agency, Person, Unit
+
+# A path id as the databases store it (64-bit): larger numbers are 422, never sent to SQL.
+PathId = Path[int, {"ge": 1, "le": 2**63 - 1}]
 
 # One message for a task that does not exist and one the caller may not see.
 TASK_NOT_FOUND = "未找到该待办或您无权查看。"

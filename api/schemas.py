@@ -6,8 +6,13 @@ id; responses name them too, so a client need not look them up.
 """
 
 from datetime import date, datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+
+# An id as the databases store it (64-bit): larger numbers are refused (422), never sent to SQL.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # --- references ----------------------------------------------------------------------------
 
@@ -29,7 +34,7 @@ class Page(Schema):
 
 class Paging(Schema):
     limit: int = Field(50, ge=1, le=200, description="每页条数（1–200）")
-    offset: int = Field(0, ge=0, description="从第几条开始（0 起）")
+    offset: int = Field(0, ge=0, le=10**9, description="从第几条开始（0 起）")
 
 
 # --- organisation ---------------------------------------------------------------------------
@@ -53,25 +58,28 @@ class AgencyOut(Schema):
 
 
 class AgencyIn(Schema):
-    name: str
-    short_name: str = ""
-    kind: str = Field(description="party_committee / government / department / bureau / enterprise / superior / other")
-    code: str = ""
-    level: str = "city"
-    parent_id: int | None = None
+    name: str = Field(max_length=100)
+    short_name: str = Field("", max_length=40)
+    kind: str = Field(max_length=20, description="party_committee / government / department / bureau / enterprise / "
+                                                 "superior / other")
+    code: str = Field("", max_length=20)
+    level: str = Field("city", max_length=20)
+    parent_id: Id | None = None
     is_internal: bool = True
     sort_order: int = 0
 
 
 class AgencyPatch(Schema):
-    name: str | None = None
-    short_name: str | None = None
-    kind: str | None = None
-    code: str | None = None
-    level: str | None = None
-    parent_id: int | None = None
-    is_internal: bool | None = None
-    sort_order: int | None = None
+    """Fields left out stay as they are; null is refused except where a field may be empty."""
+
+    name: str = Field(None, max_length=100)
+    short_name: str = Field(None, max_length=40)
+    kind: str = Field(None, max_length=20)
+    code: str = Field(None, max_length=20)
+    level: str = Field(None, max_length=20)
+    parent_id: Id | None = None
+    is_internal: bool = None
+    sort_order: int = None
 
 
 class UnitOut(Schema):
@@ -85,20 +93,22 @@ class UnitOut(Schema):
 
 
 class UnitIn(Schema):
-    agency_id: int
-    name: str
-    short_name: str = ""
+    agency_id: Id
+    name: str = Field(max_length=60)
+    short_name: str = Field("", max_length=30)
     is_office: bool = False
     is_secretariat: bool = False
     sort_order: int = 0
 
 
 class UnitPatch(Schema):
-    name: str | None = None
-    short_name: str | None = None
-    is_office: bool | None = None
-    is_secretariat: bool | None = None
-    sort_order: int | None = None
+    """Fields left out stay as they are; null is refused."""
+
+    name: str = Field(None, max_length=60)
+    short_name: str = Field(None, max_length=30)
+    is_office: bool = None
+    is_secretariat: bool = None
+    sort_order: int = None
 
 
 class PostOut(Schema):
@@ -147,38 +157,40 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    agency_id: int
-    name: str
-    username: str
-    password: str = Field("", description="初始密码（至少 8 位）；留空则需另行设置")
-    unit_id: int | None = None
-    title: str = ""
-    phone: str = ""
+    agency_id: Id
+    name: str = Field(max_length=40)
+    username: str = Field(max_length=150)
+    password: str = Field("", description="初始密码（至少 8 位）；留空则需另行设置", max_length=128)
+    unit_id: Id | None = None
+    title: str = Field("", max_length=40)
+    phone: str = Field("", max_length=30)
     sort_order: int = 0
 
 
 class PersonPatch(Schema):
-    name: str | None = None
-    unit_id: int | None = None
-    title: str | None = None
-    phone: str | None = None
-    sort_order: int | None = None
-    is_active: bool | None = None
+    """Fields left out stay as they are; null is refused except for ``unit_id`` (no unit)."""
+
+    name: str = Field(None, max_length=40)
+    unit_id: Id | None = None
+    title: str = Field(None, max_length=40)
+    phone: str = Field(None, max_length=30)
+    sort_order: int = None
+    is_active: bool = None
 
 
 class PostIn(Schema):
-    person_id: int
-    kind: str = Field(description="岗位，如 clerk、secretary、division_head、leader_in_charge")
-    unit_id: int | None = None
-    units_in_charge: list[int] = Field(default_factory=list, description="分管处室（分管领导岗位）")
+    person_id: Id
+    kind: str = Field(description="岗位，如 clerk、secretary、division_head、leader_in_charge", max_length=30)
+    unit_id: Id | None = None
+    units_in_charge: list[Id] = Field(default_factory=list, description="分管处室（分管领导岗位）")
 
 
 class ClearanceIn(Schema):
-    clearance: str = Field(description="秘密 / 机密 / 绝密，或空字符串")
+    clearance: str = Field(description="秘密 / 机密 / 绝密，或空字符串", max_length=4)
 
 
 class AdminRoleIn(Schema):
-    role: str = Field(description="system / security / auditor，或空字符串")
+    role: str = Field(description="system / security / auditor，或空字符串", max_length=10)
 
 
 class DelegationOut(Schema):
@@ -193,11 +205,11 @@ class DelegationOut(Schema):
 
 
 class DelegationIn(Schema):
-    to_person_id: int
-    from_person_id: int | None = Field(None, description="委托人；默认本人")
+    to_person_id: Id
+    from_person_id: Id | None = Field(None, description="委托人；默认本人")
     starts_at: datetime
     ends_at: datetime
-    reason: str = ""
+    reason: str = Field("", max_length=200)
 
 
 class OrgImportIn(Schema):
@@ -216,38 +228,38 @@ class OrgImportOut(Schema):
 class IncomingIn(Schema):
     """The elements of an incoming document (条例 第九条)."""
 
-    title: str
-    doc_type: str = Field(description="文种：通知、请示、报告、函、电报……")
-    slip_kind: str = Field("intake", description="relay 传文 / intake 收文 / misc 零星收文")
-    sender_id: int | None = Field(None, description="来文机关（在册机关）")
-    sender_name: str = Field("", description="来文机关名称（不在册时）")
-    doc_number: str = Field("", description="来文字号，如 示省政办〔2026〕12号")
-    copy_number: str = ""
-    secrecy: str = ""
-    secrecy_term: str = ""
-    urgency: str = ""
-    signer: str = ""
-    main_recipients: str = ""
-    cc_recipients: str = ""
+    title: str = Field(max_length=300)
+    doc_type: str = Field(description="文种：通知、请示、报告、函、电报……", max_length=10)
+    slip_kind: str = Field("intake", description="relay 传文 / intake 收文 / misc 零星收文", max_length=10)
+    sender_id: Id | None = Field(None, description="来文机关（在册机关）")
+    sender_name: str = Field("", description="来文机关名称（不在册时）", max_length=100)
+    doc_number: str = Field("", description="来文字号，如 示省政办〔2026〕12号", max_length=60)
+    copy_number: str = Field("", max_length=6)
+    secrecy: str = Field("", max_length=4)
+    secrecy_term: str = Field("", max_length=10)
+    urgency: str = Field("", max_length=4)
+    signer: str = Field("", max_length=60)
+    main_recipients: str = Field("", max_length=300)
+    cc_recipients: str = Field("", max_length=500)
     issued_on: date | None = None
     received_at: datetime | None = None
     pages: int | None = None
     copies: int = 1
-    attachments_note: str = ""
-    remarks: str = ""
+    attachments_note: str = Field("", max_length=500)
+    remarks: str = Field("", max_length=500)
     sender_deadline: datetime | None = None
-    sender_deadline_text: str = ""
-    addressed_to_id: int | None = Field(None, description="直送领导（人员 id）：登记为直送件")
-    forwarded_from_id: int | None = None
+    sender_deadline_text: str = Field("", max_length=60)
+    addressed_to_id: Id | None = Field(None, description="直送领导（人员 id）：登记为直送件")
+    forwarded_from_id: Id | None = None
     needs_reply: bool = False
 
 
 class RegisterIn(IncomingIn):
-    agency_id: int | None = Field(None, description="办理机关；默认本人所在机关")
+    agency_id: Id | None = Field(None, description="办理机关；默认本人所在机关")
 
 
 class DirectIn(IncomingIn):
-    leader_id: int = Field(description="所直送的领导（人员 id）")
+    leader_id: Id = Field(description="所直送的领导（人员 id）")
 
 
 class DocumentFilterIn(Schema):
@@ -256,8 +268,8 @@ class DocumentFilterIn(Schema):
     slip_kind: str = ""
     doc_type: str = ""
     urgency: str = ""
-    sender_id: int | None = None
-    year: int | None = None
+    sender_id: Id | None = None
+    year: int | None = Field(None, ge=1949, le=9999)
     received_from: date | None = None
     received_to: date | None = None
     direct_only: bool = False
@@ -546,32 +558,32 @@ class OpinionIn(Schema):
 class SendOnIn(Schema):
     opinion: str = ""
     decision: str = Field("", description="agree / disagree（审定、协办时）")
-    next_assignee_ids: list[int] | None = Field(None, description="下一环节办理人（可选时）")
+    next_assignee_ids: list[Id] | None = Field(None, description="下一环节办理人（可选时）")
     next_mode: str | None = Field(None, description="下一环节办理方式：sequential / all / any / single")
-    lead_unit_id: int | None = Field(None, description="主办单位（分办时）")
-    assist_unit_ids: list[int] | None = Field(None, description="协办单位（分办时）")
+    lead_unit_id: Id | None = Field(None, description="主办单位（分办时）")
+    assist_unit_ids: list[Id] | None = Field(None, description="协办单位（分办时）")
     needs_reply: bool | None = None
     needs_leader_approval: bool | None = None
     reply_text: str | None = Field(None, description="答复内容（答复环节）")
 
 
 class ReturnIn(Schema):
-    to_activation_id: int = Field(description="退回到的环节（见 available.return_targets）")
+    to_activation_id: Id = Field(description="退回到的环节（见 available.return_targets）")
     reason: str
 
 
 class AddSignerIn(Schema):
-    person_ids: list[int]
+    person_ids: list[Id]
     note: str = ""
 
 
 class TransferIn(Schema):
-    to_person_id: int
+    to_person_id: Id
     reason: str = ""
 
 
 class AssignIn(Schema):
-    handler_id: int
+    handler_id: Id
     note: str = ""
 
 
@@ -581,7 +593,7 @@ class CountersignIn(Schema):
 
 
 class CountersignRequestIn(Schema):
-    unit_ids: list[int]
+    unit_ids: list[Id]
     note: str = ""
 
 
@@ -595,13 +607,13 @@ class RegisterAtNodeIn(Schema):
 
 
 class CirculateIn(Schema):
-    reader_ids: list[int]
+    reader_ids: list[Id]
     note: str = ""
 
 
 class RejectIn(Schema):
-    reason: str
-    kind: str = Field("退文", description="退文 / 直送件 / 越级件 / 乱投件")
+    reason: str = Field(max_length=500)
+    kind: str = Field("退文", description="退文 / 直送件 / 越级件 / 乱投件", max_length=10)
 
 
 class ReturnRecordOut(Schema):
@@ -637,7 +649,7 @@ class TokenOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str
+    name: str = Field(max_length=60)
 
 
 class IssuedTokenOut(TokenOut):
@@ -654,17 +666,18 @@ class MeOut(Schema):
 
 class NodeIn(Schema):
     position: int | None = None
-    key: str = Field(description="标识：小写字母开头，只含小写字母、数字和下划线")
-    name: str
-    kind: str = Field(description="环节类型，如 sign_for、register、screen、propose、instruct、distribute、handle……")
-    assignee_rule: str = Field(description="post / lead_unit_head / leader_in_charge / principal_leader / chosen / "
-                                           "lead_handler / registrar")
-    post_kind: str = ""
-    mode: str = "single"
+    key: str = Field(description="标识：小写字母开头，只含小写字母、数字和下划线", max_length=30)
+    name: str = Field(max_length=30)
+    kind: str = Field(max_length=20, description="环节类型，如 sign_for、register、screen、propose、instruct、"
+                                                 "distribute、handle……")
+    assignee_rule: str = Field(max_length=20, description="post / lead_unit_head / leader_in_charge / "
+                                                          "principal_leader / chosen / lead_handler / registrar")
+    post_kind: str = Field("", max_length=30)
+    mode: str = Field("single", max_length=12)
     mode_choosable: bool = False
     operations: list[str] = Field(default_factory=list)
     gates: list[str] = Field(default_factory=list)
-    condition: str = ""
+    condition: str = Field("", max_length=30)
     time_limit_hours: int | None = None
 
 
@@ -690,5 +703,5 @@ class TemplateOut(Schema):
 
 class TemplateNodesIn(Schema):
     nodes: list[NodeIn]
-    name: str | None = None
+    name: str | None = Field(None, max_length=60)
     is_active: bool | None = None

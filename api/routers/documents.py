@@ -9,6 +9,7 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from documents import selectors as document_selectors
 from documents import services as document_services
+from documents import storage
 from documents.access import visible_documents
 from documents.models import DocumentFile, FileVersion
 from flow import selectors as flow_selectors
@@ -18,6 +19,7 @@ from gongwen.errors import NotFound
 from ..common import (
     ERRORS_READ,
     ERRORS_WRITE,
+    PathId,
     agency_ref,
     caller,
     incoming_data,
@@ -37,6 +39,7 @@ from ..schemas import (
     DocumentPageOut,
     FileOut,
     HistoryOut,
+    Id,
     OperationOut,
     Paging,
     RegisterIn,
@@ -134,7 +137,7 @@ def list_documents(request, filters: Query[DocumentFilterIn], paging: Query[Pagi
 @router.get("/{document_id}", response={200: DocumentPageOut, **error_responses(*ERRORS_READ)},
             summary="公文详情：要素、处理笺、持有人、可执行的操作",
             description="与公文页面相同：打开即视为已查看本人在该件上的待办（此后送件人不能再撤回）。")
-def get_document(request, document_id: int):
+def get_document(request, document_id: PathId):
     me = caller(request)
     document = _detail(me, document_id)
     available = flow_selectors.available(me, document)
@@ -162,7 +165,7 @@ def get_document(request, document_id: int):
 
 @router.get("/{document_id}/history", response={200: list[HistoryOut], **error_responses(*ERRORS_READ)},
             summary="流转记录")
-def history(request, document_id: int):
+def history(request, document_id: PathId):
     return list(flow_selectors.timeline(visible_document(caller(request), document_id)))
 
 
@@ -176,7 +179,7 @@ def _files(document):
 
 @router.get("/{document_id}/files", response={200: list[FileOut], **error_responses(*ERRORS_READ)},
             summary="文件及其各版本")
-def list_files(request, document_id: int):
+def list_files(request, document_id: PathId):
     return list(_files(visible_document(caller(request), document_id)))
 
 
@@ -185,8 +188,8 @@ def list_files(request, document_id: int):
              description="multipart/form-data：file（PDF、DOCX、OFD、PNG、JPEG、TIFF，按内容判断类型），"
                          "role（body 正文 / attachment 附件 / scan 扫描件 / other），"
                          "replaces（上传为该文件的新版本，旧版本保留）。")
-def upload_file(request, document_id: int, file: File[UploadedFile], role: Form[str] = "body",
-                replaces: Form[int | None] = None):
+def upload_file(request, document_id: PathId, file: File[UploadedFile], role: Form[str] = "body",
+                replaces: Form[Id | None] = None):
     me = caller(request)
     document = visible_document(me, document_id)
     replaced = None
@@ -199,11 +202,12 @@ def upload_file(request, document_id: int, file: File[UploadedFile], role: Form[
     return Status(201, {"file": _files(document).get(pk=version.file_id), "version": version})
 
 
-@router.get("/{document_id}/files/{version_id}", response={200: bytes, **error_responses(*ERRORS_READ, 400)},
+@router.get("/{document_id}/files/{version_id}", response=error_responses(*ERRORS_READ, 400),
             summary="下载某一版本（读取时校验 SHA-256）", openapi_extra={
-                "responses": {200: {"description": "文件内容", "content": {"application/octet-stream": {
-                    "schema": {"type": "string", "format": "binary"}}}}}})
-def download_version(request, document_id: int, version_id: int):
+                "responses": {200: {"description": "文件内容（类型为上传时按内容判定的类型）", "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in storage.ALLOWED}}}})
+def download_version(request, document_id: PathId, version_id: PathId):
     me = caller(request)
     document = visible_document(me, document_id)
     version = (FileVersion.objects.select_related("file__document")
@@ -223,7 +227,7 @@ def download_version(request, document_id: int, version_id: int):
 
 @router.post("/{document_id}/circulate", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="传阅（办公室）", description="每位传阅人各得一份，阅毕退回办公室（一对一送阅反馈）。")
-def circulate(request, document_id: int, payload: CirculateIn):
+def circulate(request, document_id: PathId, payload: CirculateIn):
     me = caller(request)
     visible_document(me, document_id)
     tasks = flow.circulate(document_id, actor=me, readers=persons_ref(payload.reader_ids, "传阅人"),
@@ -233,7 +237,7 @@ def circulate(request, document_id: int, payload: CirculateIn):
 
 @router.post("/{document_id}/reject", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="退文（办公室）", description="退回来文单位并写明理由；本件终止，按来文单位计数。")
-def reject(request, document_id: int, payload: RejectIn):
+def reject(request, document_id: PathId, payload: RejectIn):
     me = caller(request)
     visible_document(me, document_id)
     record = flow.reject(document_id, actor=me, reason=payload.reason, kind=payload.kind)

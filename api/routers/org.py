@@ -9,7 +9,7 @@ from gongwen.errors import NotFound
 from org import services
 from org.models import Agency, Delegation, Person, Post, Unit
 
-from ..common import ERRORS_READ, ERRORS_WRITE, agency_ref, caller, person_ref, unit_ref, units_ref
+from ..common import ERRORS_READ, ERRORS_WRITE, PathId, agency_ref, caller, person_ref, unit_ref, units_ref
 from ..errors import error_responses
 from ..schemas import (
     AdminRoleIn,
@@ -19,6 +19,7 @@ from ..schemas import (
     ClearanceIn,
     DelegationIn,
     DelegationOut,
+    Id,
     OrgImportIn,
     OrgImportOut,
     PersonIn,
@@ -80,7 +81,7 @@ def create_agency(request, payload: AgencyIn):
 
 @router.patch("/agencies/{agency_id}", response={200: AgencyOut, **error_responses(*ERRORS_WRITE)},
               summary="修改机关（系统管理员）")
-def update_agency(request, agency_id: int, payload: AgencyPatch):
+def update_agency(request, agency_id: PathId, payload: AgencyPatch):
     changes = payload.dict(exclude_unset=True)
     if "parent_id" in changes:
         changes["parent"] = agency_ref(changes.pop("parent_id"), "上级机关")
@@ -91,7 +92,7 @@ def update_agency(request, agency_id: int, payload: AgencyPatch):
 
 
 @router.get("/units", response={200: list[UnitOut], **error_responses(401, 422)}, summary="处室名录")
-def list_units(request, agency_id: int | None = None):
+def list_units(request, agency_id: Id | None = None):
     qs = Unit.objects.all()
     if agency_id is not None:
         qs = qs.filter(agency_id=agency_id)
@@ -107,7 +108,7 @@ def create_unit(request, payload: UnitIn):
 
 @router.patch("/units/{unit_id}", response={200: UnitOut, **error_responses(*ERRORS_WRITE)},
               summary="修改处室（系统管理员）")
-def update_unit(request, unit_id: int, payload: UnitPatch):
+def update_unit(request, unit_id: PathId, payload: UnitPatch):
     return services.update_unit(actor=caller(request), unit=_unit(unit_id), **payload.dict(exclude_unset=True))
 
 
@@ -115,7 +116,7 @@ def update_unit(request, unit_id: int, payload: UnitPatch):
 
 
 @router.get("/people", response={200: list[PersonOut], **error_responses(401, 422)}, summary="人员名录")
-def list_people(request, agency_id: int | None = None, unit_id: int | None = None, q: str = "",
+def list_people(request, agency_id: Id | None = None, unit_id: Id | None = None, q: str = "",
                 active: bool | None = True):
     qs = _people()
     if agency_id is not None:
@@ -130,7 +131,7 @@ def list_people(request, agency_id: int | None = None, unit_id: int | None = Non
 
 
 @router.get("/people/{person_id}", response={200: PersonOut, **error_responses(*ERRORS_READ)}, summary="人员信息")
-def get_person(request, person_id: int):
+def get_person(request, person_id: PathId):
     person = _people().filter(pk=person_id).first()
     if person is None:
         raise NotFound("未找到该人员。")
@@ -147,7 +148,7 @@ def create_person(request, payload: PersonIn):
 
 @router.patch("/people/{person_id}", response={200: PersonOut, **error_responses(*ERRORS_WRITE)},
               summary="修改人员、设置在岗（系统管理员）")
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: PathId, payload: PersonPatch):
     changes = payload.dict(exclude_unset=True)
     if "unit_id" in changes:
         changes["unit"] = unit_ref(changes.pop("unit_id"))
@@ -156,13 +157,13 @@ def update_person(request, person_id: int, payload: PersonPatch):
 
 @router.post("/people/{person_id}/clearance", response={200: PersonOut, **error_responses(*ERRORS_WRITE)},
              summary="设置涉密等级（安全保密管理员）")
-def set_clearance(request, person_id: int, payload: ClearanceIn):
+def set_clearance(request, person_id: PathId, payload: ClearanceIn):
     return services.set_clearance(actor=caller(request), person=_person(person_id), clearance=payload.clearance)
 
 
 @router.post("/people/{person_id}/admin_role", response={200: PersonOut, **error_responses(*ERRORS_WRITE)},
              summary="任命或免去三员角色（安全保密管理员）")
-def set_admin_role(request, person_id: int, payload: AdminRoleIn):
+def set_admin_role(request, person_id: PathId, payload: AdminRoleIn):
     return services.set_admin_role(actor=caller(request), person=_person(person_id), role=payload.role)
 
 
@@ -179,7 +180,7 @@ def grant_post(request, payload: PostIn):
 
 @router.delete("/posts/{post_id}", response={204: None, **error_responses(*ERRORS_WRITE)},
                summary="撤销岗位（安全保密管理员）")
-def revoke_post(request, post_id: int):
+def revoke_post(request, post_id: PathId):
     post = Post.objects.filter(pk=post_id).first()
     if post is None:
         raise NotFound("未找到该岗位。")
@@ -218,7 +219,7 @@ def create_delegation(request, payload: DelegationIn):
 
 @router.post("/delegations/{delegation_id}/cancel", response={200: DelegationOut, **error_responses(*ERRORS_WRITE)},
              summary="撤销委托")
-def cancel_delegation(request, delegation_id: int):
+def cancel_delegation(request, delegation_id: PathId):
     delegation = Delegation.objects.filter(pk=delegation_id).first()
     if delegation is None:
         raise NotFound("未找到该委托。")

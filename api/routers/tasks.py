@@ -11,6 +11,7 @@ from flow.models import Task
 
 from ..common import (
     ERRORS_WRITE,
+    PathId,
     caller,
     incoming_data,
     operation_out,
@@ -70,7 +71,7 @@ def done(request, paging: Query[Paging]):
 
 @router.post("/{task_id}/send_on", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="送下一步", description="签署意见后送下一环节；分办时指定主办、协办单位，拟办时可选择领导及办理方式。")
-def send_on(request, task_id: int, payload: SendOnIn):
+def send_on(request, task_id: PathId, payload: SendOnIn):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.send_on(
@@ -84,7 +85,7 @@ def send_on(request, task_id: int, payload: SendOnIn):
 
 
 @router.post("/{task_id}/complete", response={200: OperationOut, **error_responses(*ERRORS_WRITE)}, summary="办结")
-def complete(request, task_id: int, payload: OpinionIn):
+def complete(request, task_id: PathId, payload: OpinionIn):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.complete(task_id, actor=me, opinion=payload.opinion)
@@ -93,7 +94,7 @@ def complete(request, task_id: int, payload: OpinionIn):
 
 @router.post("/{task_id}/return", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="退回", description="退回到本件已经过的前面环节（见文件详情 available.return_targets），须写明理由。")
-def return_task(request, task_id: int, payload: ReturnIn):
+def return_task(request, task_id: PathId, payload: ReturnIn):
     me = caller(request)
     visible_task_id(me, task_id)
     activation = flow.return_task(task_id, actor=me, to_activation_id=payload.to_activation_id, reason=payload.reason)
@@ -101,7 +102,7 @@ def return_task(request, task_id: int, payload: ReturnIn):
 
 
 @router.post("/{task_id}/add_signer", response={200: OperationOut, **error_responses(*ERRORS_WRITE)}, summary="加签")
-def add_signer(request, task_id: int, payload: AddSignerIn):
+def add_signer(request, task_id: PathId, payload: AddSignerIn):
     me = caller(request)
     visible_task_id(me, task_id)
     tasks = flow.add_signer(task_id, actor=me, people=persons_ref(payload.person_ids, "加签人"), note=payload.note)
@@ -109,7 +110,7 @@ def add_signer(request, task_id: int, payload: AddSignerIn):
 
 
 @router.post("/{task_id}/transfer", response={200: OperationOut, **error_responses(*ERRORS_WRITE)}, summary="转办")
-def transfer(request, task_id: int, payload: TransferIn):
+def transfer(request, task_id: PathId, payload: TransferIn):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.transfer(task_id, actor=me, to_person=person_ref(payload.to_person_id, "接收人"),
@@ -119,7 +120,7 @@ def transfer(request, task_id: int, payload: TransferIn):
 
 @router.post("/{task_id}/assign", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="指定承办人（处室负责人）")
-def assign(request, task_id: int, payload: AssignIn):
+def assign(request, task_id: PathId, payload: AssignIn):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.assign_handler(task_id, actor=me, handler=person_ref(payload.handler_id, "承办人"), note=payload.note)
@@ -128,7 +129,7 @@ def assign(request, task_id: int, payload: AssignIn):
 
 @router.post("/{task_id}/recall", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="撤回", description="撤回自己送出的待办，只要后续办理人尚未查看或办理。")
-def recall(request, task_id: int):
+def recall(request, task_id: PathId):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.recall(task_id, actor=me)
@@ -137,7 +138,7 @@ def recall(request, task_id: int):
 
 @router.post("/{task_id}/countersign_request", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="征求会签")
-def countersign_request(request, task_id: int, payload: CountersignRequestIn):
+def countersign_request(request, task_id: PathId, payload: CountersignRequestIn):
     me = caller(request)
     visible_task_id(me, task_id)
     tasks = flow.request_countersign(task_id, actor=me, units=units_ref(payload.unit_ids, "会签单位"),
@@ -147,7 +148,7 @@ def countersign_request(request, task_id: int, payload: CountersignRequestIn):
 
 @router.post("/{task_id}/countersign", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="会签（同意 / 不同意）")
-def countersign(request, task_id: int, payload: CountersignIn):
+def countersign(request, task_id: PathId, payload: CountersignIn):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.countersign(task_id, actor=me, decision=payload.decision, opinion=payload.opinion)
@@ -156,7 +157,7 @@ def countersign(request, task_id: int, payload: CountersignIn):
 
 @router.post("/{task_id}/resolve", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="处理会签分歧（主办单位）")
-def resolve(request, task_id: int, payload: ResolveIn):
+def resolve(request, task_id: PathId, payload: ResolveIn):
     me = caller(request)
     visible_task_id(me, task_id)
     opinion = flow.resolve_disagreement(task_id, actor=me, resolution=payload.resolution)
@@ -165,7 +166,7 @@ def resolve(request, task_id: int, payload: ResolveIn):
 
 @router.post("/{task_id}/read_back", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="阅毕退回（传阅件交回办公室）")
-def read_back(request, task_id: int, payload: OpinionIn):
+def read_back(request, task_id: PathId, payload: OpinionIn):
     me = caller(request)
     visible_task_id(me, task_id)
     task = flow.read_back(task_id, actor=me, opinion=payload.opinion)
@@ -174,7 +175,7 @@ def read_back(request, task_id: int, payload: OpinionIn):
 
 @router.post("/{task_id}/register", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
              summary="登记（签收队列中的来文）", description="核对、补正要素，拒收越级件，编收文编号后送初审。")
-def register(request, task_id: int, payload: RegisterAtNodeIn):
+def register(request, task_id: PathId, payload: RegisterAtNodeIn):
     me = caller(request)
     visible_task_id(me, task_id)
     document = document_services.register_at_node(

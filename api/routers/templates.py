@@ -8,7 +8,7 @@ from flow.models import ProcessTemplate
 from gongwen.errors import NotFound
 from org.access import require_manage_org
 
-from ..common import ERRORS_WRITE, caller
+from ..common import ERRORS_WRITE, PathId, caller
 from ..errors import error_responses
 from ..schemas import TemplateNodesIn, TemplateOut
 
@@ -27,7 +27,7 @@ def list_templates(request):
 
 @router.put("/{template_id}/nodes", response={200: TemplateOut, **error_responses(*ERRORS_WRITE)},
             summary="修改模板环节（系统管理员）", description="整体替换模板的环节列表；运行中的流程不受影响。")
-def save_nodes(request, template_id: int, payload: TemplateNodesIn):
+def save_nodes(request, template_id: PathId, payload: TemplateNodesIn):
     template = ProcessTemplate.objects.filter(pk=template_id).first()
     if template is None:
         raise NotFound("未找到该流程模板。")

@@ -5,7 +5,7 @@ from ninja import Router, Status
 from gongwen.errors import NotFound
 
 from .. import services
-from ..common import ERRORS_WRITE, caller
+from ..common import ERRORS_WRITE, PathId, caller
 from ..errors import error_responses
 from ..models import ApiToken
 from ..schemas import IssuedTokenOut, MeOut, TokenIn, TokenOut
@@ -34,7 +34,7 @@ def issue_token(request, payload: TokenIn):
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **error_responses(*ERRORS_WRITE)},
              summary="吊销接口令牌")
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: PathId):
     me = caller(request)
     token = ApiToken.objects.filter(pk=token_id, person=me).first()
     if token is None:
