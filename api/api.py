@@ -12,7 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from . import errors
 from .auth import session_auth, token_auth
-from .routers import documents, org, tasks, templates, tokens
+from .routers import audit, documents, org, tasks, templates, tokens, workbench
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -34,7 +34,9 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("/", tokens.router)
+api.add_router("/", workbench.router)
 api.add_router("/org", org.router)
 api.add_router("/documents", documents.router)
 api.add_router("/tasks", tasks.router)
 api.add_router("/templates", templates.router)
+api.add_router("/audit", audit.router)

@@ -263,7 +263,7 @@ class DirectIn(IncomingIn):
 
 
 class DocumentFilterIn(Schema):
-    q: str = ""
+    q: str = Field("", max_length=100)
     status: str = Field("", description="in_progress / completed / returned")
     slip_kind: str = ""
     doc_type: str = ""
@@ -705,3 +705,66 @@ class TemplateNodesIn(Schema):
     nodes: list[NodeIn]
     name: str | None = Field(None, max_length=60)
     is_active: bool | None = None
+
+
+# --- workbench, ledger figures, audit --------------------------------------------------------
+
+
+class DashboardOut(Schema):
+    """工作台: the counts of the header badges and the latest items."""
+
+    inbox: int
+    toread: int
+    due_today: int
+    overdue: int
+    latest: list[TaskWithDocumentOut]
+    latest_toread: list[TaskWithDocumentOut]
+
+
+class SenderReturnsOut(Schema):
+    sender_name: str
+    kind: str
+    n: int
+
+
+class SenderDirectOut(Schema):
+    sender_name: str
+    n: int
+
+
+class ReturnsOut(Schema):
+    """退文 and 直送件 counted per sender (C04)."""
+
+    returns: list[SenderReturnsOut]
+    direct: list[SenderDirectOut]
+
+
+class AuditEventOut(Schema):
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    target_type: str
+    target_id: str
+    old: dict | list | str | int | float | bool | None
+    new: dict | list | str | int | float | bool | None
+    client_address: str
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(Page):
+    items: list[AuditEventOut]
+
+
+class AuditFilterIn(Schema):
+    q: str = Field("", max_length=60, description="操作、操作人、对象类型或对象ID")
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class VerifyOut(Schema):
+    ok: bool
+    message: str
+    count: int

@@ -51,7 +51,7 @@ def test_every_operation_conforms_to_the_schema(office, api):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     real = _real_ids(o)
     callers = {"clerk": api.token(o.clerk), "secretary": api.token(o.secretary), "sysadmin": api.token(o.sysadmin),
-               "secadmin": api.token(o.secadmin)}
+               "secadmin": api.token(o.secadmin), "auditor": api.token(o.auditor)}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
     exercised = 0
