@@ -65,8 +65,10 @@ def _lock_task(task_id: int) -> tuple[Task, Document]:
     if document_id is None:
         raise NotFound("未找到该待办。")
     document = _lock_document(document_id)
-    task = (Task.objects.select_for_update().select_related("activation", "process", "assignee", "assignee_unit")
-            .get(pk=task_id))
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join
+    # that select_related makes for assignee_unit; the task row is the one to lock.
+    task = (Task.objects.select_for_update(of=("self",))
+            .select_related("activation", "process", "assignee", "assignee_unit").get(pk=task_id))
     return task, document
 
 
