@@ -125,10 +125,23 @@ def create_person(*, actor, agency: Agency, name, username, password, unit: Unit
     return person
 
 
+def _refuse_leaving_with_open_tasks(person: Person) -> None:
+    """An inactive holder is no holder (invariant 1, no 漏球). The message names no
+    document: the system administrator reads none (三员分立)."""
+    from flow.models import Task, TaskStatus
+
+    held = Task.objects.filter(assignee=person, status=TaskStatus.OPEN).count()
+    if held:
+        raise DomainError(f"{person.name}手中还有{held}项待办，设为离岗后将无人办理。"
+                          "请其本人或其委托的B角先办理或转办，再设为离岗。")
+
+
 @transaction.atomic
 def set_person_active(*, actor, person: Person, active: bool) -> Person:
     access.require_manage_org(actor)
     person = Person.objects.select_for_update().get(pk=person.pk)
+    if not active:
+        _refuse_leaving_with_open_tasks(person)
     old = person.is_active
     person.is_active = active
     person.save(update_fields=["is_active"])
@@ -155,6 +168,8 @@ def update_person(*, actor, person: Person, **changes) -> Person:
         setattr(person, key, value.strip() if isinstance(value, str) else value)
     if not person.name:
         raise DomainError("请填写姓名。")
+    if "is_active" in changes and not person.is_active:
+        _refuse_leaving_with_open_tasks(person)
     person.save()
     if "is_active" in changes and person.user.is_active != person.is_active:
         person.user.is_active = person.is_active
