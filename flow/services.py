@@ -54,7 +54,8 @@ COMPLETE_GATES = ("leader_approved_reply", "no_open_work")
 
 def _lock_document(document_id: int) -> Document:
     try:
-        return Document.objects.select_for_update().select_related("agency").get(pk=document_id)
+        # of=("self",): lock the document only, not the agency row the join reads.
+        return Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document_id)
     except Document.DoesNotExist:
         raise NotFound() from None
 
