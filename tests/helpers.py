@@ -1,0 +1,69 @@
+"""Helpers shared by the service-level suites: a snapshot of everything a service may
+write, to prove that a refusal wrote nothing, and short-hands to find tasks."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+from audit.models import AuditEvent, AuditHead
+from documents.models import Document, DocumentFile, DocumentReturn, FileVersion, RegistryCounter
+from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskRole, TaskStatus
+from gongwen.errors import DomainError
+from org.models import Agency, Delegation, Person, Post, Unit
+
+# Every table a service of this issue writes to.
+WRITTEN = [Agency, Unit, Person, Post, Delegation, Document, RegistryCounter, DocumentFile, FileVersion,
+           DocumentReturn, Process, Activation, Task, Opinion, HistoryEvent, AuditEvent, AuditHead]
+
+
+def _tables() -> list[str]:
+    tables = []
+    for model in WRITTEN:
+        tables.append(model._meta.db_table)
+        for f in model._meta.many_to_many:
+            tables.append(f.remote_field.through._meta.db_table)
+    return tables
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table a service writes (raw SQL: this runs around every refusal)."""
+    result = {}
+    with connection.cursor() as cursor:
+        for table in _tables():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
+            result[table] = cursor.fetchall()
+    return result
+
+
+def diff(before: dict, after: dict) -> list[str]:
+    changed = []
+    for name in before:
+        if before[name] != after[name]:
+            changed.append(name)
+    return changed
+
+
+@contextmanager
+def refused(match: str | None = None, exc: type[Exception] = DomainError):
+    """Expect a refusal with a Chinese message, and that nothing at all was written."""
+    before = snapshot()
+    with pytest.raises(exc, match=match) as info:
+        yield info
+    message = getattr(info.value, "message", str(info.value))
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in message), f"refusal without a Chinese message: {message!r}"
+    after = snapshot()
+    assert not diff(before, after), f"a refusal changed {diff(before, after)}: {message}"
+
+
+def open_task(document, person, role=TaskRole.MAIN) -> Task:
+    return Task.objects.get(document=document, assignee=person, status=TaskStatus.OPEN, role=role)
+
+
+def open_tasks(document) -> list[Task]:
+    return list(Task.objects.filter(document=document, status=TaskStatus.OPEN).order_by("id"))
+
+
+def counts() -> dict[str, int]:
+    return {"history": HistoryEvent.objects.count(), "opinions": Opinion.objects.count(),
+            "audit": AuditEvent.objects.count(), "documents": Document.objects.count()}
