@@ -78,6 +78,8 @@ def _message(error: dict) -> str:
         return "缺少必填项"
     if kind == "json_invalid":
         return "不是有效的 JSON"
+    if kind == "control_characters":
+        return "含有不可见的控制字符（如 NUL），请删除后重试"
     if kind == "extra_forbidden":
         return "不是可接受的字段"
     if kind in ("greater_than_equal", "greater_than"):

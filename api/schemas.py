@@ -5,14 +5,44 @@ service the endpoint calls, which answers in Chinese. Persons and units are refe
 id; responses name them too, so a client need not look them up.
 """
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 # An id as the databases store it (64-bit): larger numbers are refused (422), never sent to SQL.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Control characters other than tab and newlines: PostgreSQL cannot store NUL at all, and
+# none of them belongs in an official document's elements or an opinion.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_text(value):
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            raise PydanticCustomError("control_characters", "含有不可见的控制字符")
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_text(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_text(item)
+    return value
+
+
+class InSchema(Schema):
+    """A request body or query: text fields refuse control characters (422)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        return _check_text(value)
+
 
 # --- references ----------------------------------------------------------------------------
 
@@ -32,7 +62,7 @@ class Page(Schema):
     offset: int
 
 
-class Paging(Schema):
+class Paging(InSchema):
     limit: int = Field(50, ge=1, le=200, description="每页条数（1–200）")
     offset: int = Field(0, ge=0, le=10**9, description="从第几条开始（0 起）")
 
@@ -57,7 +87,7 @@ class AgencyOut(Schema):
         return obj.get_kind_display()
 
 
-class AgencyIn(Schema):
+class AgencyIn(InSchema):
     name: str = Field(max_length=100)
     short_name: str = Field("", max_length=40)
     kind: str = Field(max_length=20, description="party_committee / government / department / bureau / enterprise / "
@@ -69,7 +99,7 @@ class AgencyIn(Schema):
     sort_order: int = 0
 
 
-class AgencyPatch(Schema):
+class AgencyPatch(InSchema):
     """Fields left out stay as they are; null is refused except where a field may be empty."""
 
     name: str = Field(None, max_length=100)
@@ -92,7 +122,7 @@ class UnitOut(Schema):
     sort_order: int
 
 
-class UnitIn(Schema):
+class UnitIn(InSchema):
     agency_id: Id
     name: str = Field(max_length=60)
     short_name: str = Field("", max_length=30)
@@ -101,7 +131,7 @@ class UnitIn(Schema):
     sort_order: int = 0
 
 
-class UnitPatch(Schema):
+class UnitPatch(InSchema):
     """Fields left out stay as they are; null is refused."""
 
     name: str = Field(None, max_length=60)
@@ -156,7 +186,14 @@ class PersonOut(Schema):
         return obj.clearance if viewer is not None and viewer.admin_role in ("system", "security") else None
 
 
-class PersonIn(Schema):
+class PeopleFilterIn(InSchema):
+    agency_id: Id | None = None
+    unit_id: Id | None = None
+    q: str = Field("", max_length=40, description="姓名或登录名中的字")
+    active: bool | None = Field(True, description="只列在岗人员；null 为全部")
+
+
+class PersonIn(InSchema):
     agency_id: Id
     name: str = Field(max_length=40)
     username: str = Field(max_length=150)
@@ -167,7 +204,7 @@ class PersonIn(Schema):
     sort_order: int = 0
 
 
-class PersonPatch(Schema):
+class PersonPatch(InSchema):
     """Fields left out stay as they are; null is refused except for ``unit_id`` (no unit)."""
 
     name: str = Field(None, max_length=40)
@@ -178,18 +215,18 @@ class PersonPatch(Schema):
     is_active: bool = None
 
 
-class PostIn(Schema):
+class PostIn(InSchema):
     person_id: Id
     kind: str = Field(description="岗位，如 clerk、secretary、division_head、leader_in_charge", max_length=30)
     unit_id: Id | None = None
     units_in_charge: list[Id] = Field(default_factory=list, description="分管处室（分管领导岗位）")
 
 
-class ClearanceIn(Schema):
+class ClearanceIn(InSchema):
     clearance: str = Field(description="秘密 / 机密 / 绝密，或空字符串", max_length=4)
 
 
-class AdminRoleIn(Schema):
+class AdminRoleIn(InSchema):
     role: str = Field(description="system / security / auditor，或空字符串", max_length=10)
 
 
@@ -204,7 +241,7 @@ class DelegationOut(Schema):
     created_at: datetime
 
 
-class DelegationIn(Schema):
+class DelegationIn(InSchema):
     to_person_id: Id
     from_person_id: Id | None = Field(None, description="委托人；默认本人")
     starts_at: datetime
@@ -212,7 +249,7 @@ class DelegationIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-class OrgImportIn(Schema):
+class OrgImportIn(InSchema):
     text: str = Field(description="CSV 全文，首行为列名")
     default_password: str = Field("", description="导入人员的初始密码（仅组织机构 CSV）")
 
@@ -225,7 +262,7 @@ class OrgImportOut(Schema):
 # --- documents -------------------------------------------------------------------------------
 
 
-class IncomingIn(Schema):
+class IncomingIn(InSchema):
     """The elements of an incoming document (条例 第九条)."""
 
     title: str = Field(max_length=300)
@@ -262,7 +299,7 @@ class DirectIn(IncomingIn):
     leader_id: Id = Field(description="所直送的领导（人员 id）")
 
 
-class DocumentFilterIn(Schema):
+class DocumentFilterIn(InSchema):
     q: str = Field("", max_length=100)
     status: str = Field("", description="in_progress / completed / returned")
     slip_kind: str = ""
@@ -551,11 +588,11 @@ class UploadOut(Schema):
 # --- operations ------------------------------------------------------------------------------
 
 
-class OpinionIn(Schema):
+class OpinionIn(InSchema):
     opinion: str = ""
 
 
-class SendOnIn(Schema):
+class SendOnIn(InSchema):
     opinion: str = ""
     decision: str = Field("", description="agree / disagree（审定、协办时）")
     next_assignee_ids: list[Id] | None = Field(None, description="下一环节办理人（可选时）")
@@ -567,51 +604,51 @@ class SendOnIn(Schema):
     reply_text: str | None = Field(None, description="答复内容（答复环节）")
 
 
-class ReturnIn(Schema):
+class ReturnIn(InSchema):
     to_activation_id: Id = Field(description="退回到的环节（见 available.return_targets）")
     reason: str
 
 
-class AddSignerIn(Schema):
+class AddSignerIn(InSchema):
     person_ids: list[Id]
     note: str = ""
 
 
-class TransferIn(Schema):
+class TransferIn(InSchema):
     to_person_id: Id
     reason: str = ""
 
 
-class AssignIn(Schema):
+class AssignIn(InSchema):
     handler_id: Id
     note: str = ""
 
 
-class CountersignIn(Schema):
+class CountersignIn(InSchema):
     decision: str = Field(description="agree / disagree")
     opinion: str = ""
 
 
-class CountersignRequestIn(Schema):
+class CountersignRequestIn(InSchema):
     unit_ids: list[Id]
     note: str = ""
 
 
-class ResolveIn(Schema):
+class ResolveIn(InSchema):
     resolution: str
 
 
-class RegisterAtNodeIn(Schema):
+class RegisterAtNodeIn(InSchema):
     opinion: str = ""
     data: IncomingIn | None = Field(None, description="核对、补正后的公文要素；省略则按原要素登记")
 
 
-class CirculateIn(Schema):
+class CirculateIn(InSchema):
     reader_ids: list[Id]
     note: str = ""
 
 
-class RejectIn(Schema):
+class RejectIn(InSchema):
     reason: str = Field(max_length=500)
     kind: str = Field("退文", description="退文 / 直送件 / 越级件 / 乱投件", max_length=10)
 
@@ -648,7 +685,7 @@ class TokenOut(Schema):
     revoked_at: datetime | None
 
 
-class TokenIn(Schema):
+class TokenIn(InSchema):
     name: str = Field(max_length=60)
 
 
@@ -664,7 +701,7 @@ class MeOut(Schema):
 # --- process templates -----------------------------------------------------------------------
 
 
-class NodeIn(Schema):
+class NodeIn(InSchema):
     position: int | None = None
     key: str = Field(description="标识：小写字母开头，只含小写字母、数字和下划线", max_length=30)
     name: str = Field(max_length=30)
@@ -701,7 +738,7 @@ class TemplateOut(Schema):
         return sorted(obj.nodes.all(), key=lambda n: n.position)
 
 
-class TemplateNodesIn(Schema):
+class TemplateNodesIn(InSchema):
     nodes: list[NodeIn]
     name: str | None = Field(None, max_length=60)
     is_active: bool | None = None
@@ -758,7 +795,7 @@ class AuditPage(Page):
     items: list[AuditEventOut]
 
 
-class AuditFilterIn(Schema):
+class AuditFilterIn(InSchema):
     q: str = Field("", max_length=60, description="操作、操作人、对象类型或对象ID")
     date_from: date | None = None
     date_to: date | None = None

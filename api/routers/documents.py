@@ -31,6 +31,7 @@ from ..common import (
 )
 from ..errors import error_responses
 from ..schemas import (
+    CONTROL_CHARACTERS,
     CirculateIn,
     DirectIn,
     DocumentDetailOut,
@@ -197,7 +198,8 @@ def upload_file(request, document_id: PathId, file: File[UploadedFile], role: Fo
         replaced = DocumentFile.objects.filter(pk=replaces, document=document).first()
         if replaced is None:
             raise NotFound("未找到要替换的文件。")
-    version = document_services.upload_file(actor=me, document=document, name=file.name or "", data=file.read(),
+    name = CONTROL_CHARACTERS.sub("", file.name or "")
+    version = document_services.upload_file(actor=me, document=document, name=name, data=file.read(),
                                             role=role, replaces=replaced)
     return Status(201, {"file": _files(document).get(pk=version.file_id), "version": version})
 

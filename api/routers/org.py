@@ -3,7 +3,7 @@ administrators as ``org.services`` allows (系统管理员: agencies, units, peo
 安全保密管理员: posts, clearances, administrator roles); delegations for everyone."""
 
 from django.db.models import Q
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from gongwen.errors import NotFound
 from org import services
@@ -22,6 +22,7 @@ from ..schemas import (
     Id,
     OrgImportIn,
     OrgImportOut,
+    PeopleFilterIn,
     PersonIn,
     PersonOut,
     PersonPatch,
@@ -116,17 +117,17 @@ def update_unit(request, unit_id: PathId, payload: UnitPatch):
 
 
 @router.get("/people", response={200: list[PersonOut], **error_responses(401, 422)}, summary="人员名录")
-def list_people(request, agency_id: Id | None = None, unit_id: Id | None = None, q: str = "",
-                active: bool | None = True):
+def list_people(request, filters: Query[PeopleFilterIn]):
     qs = _people()
-    if agency_id is not None:
-        qs = qs.filter(agency_id=agency_id)
-    if unit_id is not None:
-        qs = qs.filter(unit_id=unit_id)
-    if q.strip():
-        qs = qs.filter(Q(name__contains=q.strip()) | Q(user__username__contains=q.strip()))
-    if active is not None:
-        qs = qs.filter(is_active=active)
+    if filters.agency_id is not None:
+        qs = qs.filter(agency_id=filters.agency_id)
+    if filters.unit_id is not None:
+        qs = qs.filter(unit_id=filters.unit_id)
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(user__username__contains=q))
+    if filters.active is not None:
+        qs = qs.filter(is_active=filters.active)
     return list(qs)
 
 

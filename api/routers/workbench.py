@@ -1,6 +1,6 @@
 """工作台, 我登记的, the 收文登记簿 with its filters, 退文 per sender, and 常用语."""
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from ninja import Query, Router
 
@@ -51,4 +51,4 @@ def returns(request):
 def phrases(request):
     me = caller(request)
     return list(PhraseBook.objects.filter(Q(person=me) | Q(person__isnull=True))
-                .order_by("person_id", "sort_order", "id").values_list("text", flat=True))
+                .order_by(F("person_id").asc(nulls_first=True), "sort_order", "id").values_list("text", flat=True))

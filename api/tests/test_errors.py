@@ -56,3 +56,19 @@ def test_domain_errors_keep_status_message_and_code(api, office):
 def test_responses_are_utf8_json(api, office):
     response = api.get(None, "/me")
     assert "请先登录".encode() in response.content
+
+
+def test_control_characters_are_refused_before_the_database(api, office):
+    # PostgreSQL cannot store NUL: without this the request would fail inside the database.
+    api.token(office.clerk)
+    before = snapshot()
+    body = api.post(office.clerk, "/documents", {"title": "关于\x00的通知", "doc_type": "通知", "sender_name": "某局"})
+    assert body.status_code == 422 and "控制字符" in body.json()["detail"] and "标题" in body.json()["detail"]
+    query = api.get(office.clerk, "/documents", {"q": "a\x00b"})
+    assert query.status_code == 422
+    people = api.get(office.clerk, "/org/people", {"q": "\x07"})
+    assert people.status_code == 422
+    assert not changed_tables(before, snapshot())
+    multiline = api.post(office.clerk, "/documents", {"title": "关于开展检查的通知", "doc_type": "通知",
+                                                      "sender_name": "某局", "remarks": "第一行\n第二行\t附注"})
+    assert multiline.status_code == 201, multiline.content

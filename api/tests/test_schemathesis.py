@@ -12,7 +12,9 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
+from django.core.signals import request_finished, request_started  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -44,8 +46,19 @@ def _real_ids(o) -> dict[str, list[int]]:
     }
 
 
+@pytest.fixture
+def _keep_test_connection():
+    """The raw WSGI application closes the database connection at the end of each request
+    (Django's test client suspends this); inside a test transaction that would end it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_every_operation_conforms_to_the_schema(office, api):
+def test_every_operation_conforms_to_the_schema(office, api, _keep_test_connection):
     o = office
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
