@@ -5,7 +5,8 @@
 # when any failed. pytest's exit code 5 (no tests collected) counts as a pass.
 #
 # Environment:
-#   GONGWEN_TEST_WORKERS   pytest-xdist workers for the non-browser runs (default 2; 0 = no xdist)
+#   GONGWEN_TEST_WORKERS   pytest-xdist workers for the non-browser runs (default 0 = no xdist:
+#                          on 2 cores the per-worker set-up ate the gain; try 2 on a bigger machine)
 #   GONGWEN_PG_URL         use this PostgreSQL server instead of a throwaway cluster
 #   GONGWEN_SKIP_PG=1      skip the PostgreSQL run (local use only; CI never skips)
 #   PYTEST_ARGS            extra pytest arguments for every run (e.g. "-x -k inbox")
@@ -13,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
-WORKERS=${GONGWEN_TEST_WORKERS:-2}
+WORKERS=${GONGWEN_TEST_WORKERS:-0}
 read -r -a EXTRA <<<"${PYTEST_ARGS:-}"
 XDIST=()
 [ "$WORKERS" != 0 ] && XDIST=(-n "$WORKERS")
@@ -41,7 +42,7 @@ step() {  # step NAME CMD... ; pytest runs map exit code 5 (no tests collected) 
     fi
 }
 
-PYTEST=("$PY" -m pytest -q -rfE --durations=5 "${EXTRA[@]}")
+PYTEST=("$PY" -m pytest -q -rfE --tb=short --durations=5 "${EXTRA[@]}")
 
 step "ruff check" "$PY" -m ruff check .
 step "requirements in sync" "$PY" scripts/lock.py --check

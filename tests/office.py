@@ -8,7 +8,6 @@ from a known organisation without writing audit events.
 from dataclasses import dataclass
 
 from org.models import Agency, AgencyKind, Person, Unit
-
 from tests.factories import person
 
 
