@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.ClientAddressMiddleware",
+    "web.middleware.RejectControlCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "gongwen.urls"

@@ -9,12 +9,6 @@ from django.utils import timezone
 from documents.services import IncomingData, register_incoming
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 takes ~0.4 s a hash and the test office has 17 accounts: hash cheaply here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def login(client):
     def _login(person):

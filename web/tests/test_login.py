@@ -30,3 +30,15 @@ def test_login_keeps_next(client, office, document):
 def test_registration_form_prefills_the_time(office, login):
     page = login(office.clerk).get("/documents/new/").content.decode()
     assert 'name="received_at"' in page and 'value="20' in page
+
+
+def test_control_characters_are_refused_and_nothing_is_written(client, office):
+    from audit.models import AuditEvent
+    from documents.models import Document
+
+    client.force_login(office.clerk.user)
+    before = (Document.objects.count(), AuditEvent.objects.count())
+    response = client.post("/documents/new/", {"title": "关于\x00测试的通知", "doc_type": "通知", "sender_name": "某单位"})
+    assert response.status_code == 400
+    assert "非法控制字符" in response.content.decode()
+    assert (Document.objects.count(), AuditEvent.objects.count()) == before
