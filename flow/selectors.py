@@ -19,7 +19,10 @@ from . import access
 from .models import Activation, HistoryEvent, Mode, NodeKind, Operation, Opinion, Task, TaskRole, TaskStatus
 
 
-def _holders(person: Person) -> list[int]:
+def _holders(person: Person | None) -> list[int]:
+    # Nobody signed in holds nothing (filtering on None would match NULL columns).
+    if person is None:
+        return []
     return [person.pk, *delegators_of(person)]
 
 
@@ -41,6 +44,8 @@ def to_read(person: Person) -> QuerySet[Task]:
 
 def done(person: Person) -> QuerySet[Task]:
     """已办: tasks I finished, returned, transferred or handed on."""
+    if person is None:
+        return Task.objects.none()
     return _with_document(
         Task.objects.filter(Q(assignee=person, acted_by__isnull=True) | Q(acted_by=person))
         .exclude(status__in=[TaskStatus.OPEN, TaskStatus.CANCELLED, TaskStatus.WITHDRAWN])
@@ -49,6 +54,8 @@ def done(person: Person) -> QuerySet[Task]:
 
 def registered_by(person: Person) -> QuerySet[Document]:
     """我登记的."""
+    if person is None:
+        return Document.objects.none()
     return (Document.objects.filter(registered_by=person)
             .select_related("agency", "sender").order_by("-received_at", "-id"))
 
