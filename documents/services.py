@@ -211,6 +211,8 @@ def register_at_node(task_id: int, *, actor, data: IncomingData | None = None, o
     if task is None:
         raise NotFound("未找到该待办。")
     document = Document.objects.select_for_update().get(pk=task.document_id)
+    if not access.can_view(actor, document):  # the same answer as for a missing task
+        raise NotFound("未找到该待办。")
     if task.node_kind != NodeKind.REGISTER:
         raise DomainError("这不是登记环节。")
     access.require_register(actor, document.agency)
