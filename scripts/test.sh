@@ -22,22 +22,41 @@ XDIST=()
 failed=()
 summary=()
 started_all=$SECONDS
+total_passed=0 total_failed=0 total_skipped=0
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gongwen-test.XXXXXX")
+trap 'rm -rf "$LOGDIR"' EXIT
+
+count() {  # count WORD TEXT: the number before WORD in pytest's closing line, or 0
+    grep -oE "[0-9]+ $1" <<<"$2" | head -n1 | grep -oE '^[0-9]+' || echo 0
+}
 
 step() {  # step NAME CMD... ; pytest runs map exit code 5 (no tests collected) to success
-    local name=$1 t0=$SECONDS rc
+    local name=$1 t0=$SECONDS rc result=""
     shift
     echo
     echo "==> $name"
-    "$@"
-    rc=$?
-    if [ $rc -eq 5 ] && [[ "$name" == pytest* ]]; then
-        echo "(no tests collected for '$name': counted as passed)"
-        rc=0
+    if [[ "$name" == pytest* ]]; then
+        "$@" 2>&1 | tee "$LOGDIR/out"
+        rc=${PIPESTATUS[0]}
+        # pytest's closing line, e.g. "183 passed, 2 deselected in 62.50s"
+        result=$(grep -E '^(=+ )?([0-9]+ (passed|failed|errors?|skipped|deselected|xfailed|xpassed)|no tests ran)' \
+            "$LOGDIR/out" | tail -n1 | sed -E 's/^=+ //; s/ =+$//')
+        total_passed=$((total_passed + $(count passed "$result")))
+        total_failed=$((total_failed + $(count failed "$result") + $(count error "$result")))
+        total_skipped=$((total_skipped + $(count skipped "$result")))
+        [ -n "$result" ] && result=": $result"
+        if [ $rc -eq 5 ]; then
+            echo "(no tests collected for '$name': counted as passed)"
+            rc=0
+        fi
+    else
+        "$@"
+        rc=$?
     fi
     if [ $rc -eq 0 ]; then
-        summary+=("ok      $name ($((SECONDS - t0)) s)")
+        summary+=("ok      $name ($((SECONDS - t0)) s)$result")
     else
-        summary+=("FAILED  $name (exit $rc, $((SECONDS - t0)) s)")
+        summary+=("FAILED  $name (exit $rc, $((SECONDS - t0)) s)$result")
         failed+=("$name")
     fi
 }
@@ -73,6 +92,9 @@ echo "==> summary ($((SECONDS - started_all)) s)"
 printf '  %s\n' "${summary[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "make test: FAILED: ${failed[*]}"
-    exit 1
+else
+    echo "make test: all steps passed"
 fi
-echo "make test: all steps passed"
+# Plain closing line over all pytest runs (SQLite and PostgreSQL count separately).
+echo "total: $total_passed passed, $total_failed failed, $total_skipped skipped"
+[ ${#failed[@]} -eq 0 ]
