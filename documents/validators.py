@@ -7,10 +7,11 @@ import re
 
 from gongwen.errors import DomainError
 
-DOC_NUMBER_RE = re.compile(r"^(?P<code>[\u4e00-\u9fa5A-Za-z]{1,20})〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
-SECRECY_TERM_RE = re.compile(r"^(?P<n>[1-9]\d*)(?P<unit>年|个月)$")
+# re.ASCII: \d is 0-9 only; full-width or other scripts' digits would give one number two spellings.
+DOC_NUMBER_RE = re.compile(r"^(?P<code>[\u4e00-\u9fa5A-Za-z]{1,20})〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$", re.ASCII)
+SECRECY_TERM_RE = re.compile(r"^(?P<n>[1-9]\d*)(?P<unit>年|个月)$", re.ASCII)
 SECRECY_MAX_YEARS = {"绝密": 30, "机密": 20, "秘密": 10}
-COPY_NUMBER_RE = re.compile(r"^\d{6}$")
+COPY_NUMBER_RE = re.compile(r"^\d{6}$", re.ASCII)
 DOCUMENT_URGENCIES = ("", "特急", "加急")
 TELEGRAM_URGENCIES = ("特提", "特急", "加急", "平急")
 
