@@ -45,4 +45,5 @@ def require_not_admin(actor):
 
 def check_open(task: Task):
     if not task.is_open:
-        raise Conflict(f"这项待办已{task.get_status_display()}，不能再办理。请刷新页面查看最新状态。")
+        # The status labels carry their own 已 (已办, 已取消, 已转办…).
+        raise Conflict(f"这项待办{task.get_status_display()}，不能再办理。请刷新页面查看最新状态。")
