@@ -2,6 +2,7 @@
 
 from documents.services import IncomingData, register_incoming
 from flow import services as flow
+from gongwen.errors import Conflict
 from tests.helpers import open_task, open_tasks, refused
 
 
@@ -36,3 +37,15 @@ def test_any_mode_leader_may_close_for_all(office):
     to_instruct(o, doc, [o.leader_a, o.principal], "any")
     flow.complete(open_task(doc, o.leader_a).pk, actor=o.leader_a, opinion="阅存。")
     assert open_tasks(doc) == []
+
+
+def test_acting_twice_on_a_task_says_what_became_of_it(office):
+    """The second click on a task already done (or cancelled because a colleague of an
+    any-one-acts node was quicker) is a Conflict naming the task's state once."""
+    o = office
+    doc = registered(o)
+    task = open_task(doc, o.secretary)
+    flow.send_on(task.pk, actor=o.secretary, opinion="请拟办。")
+    with refused("这项待办已办，不能再办理", exc=Conflict) as info:
+        flow.send_on(task.pk, actor=o.secretary, opinion="请拟办。")
+    assert "已已" not in info.value.message and info.value.status_code == 409
