@@ -21,7 +21,15 @@ from documents.models import Document, RegistryCounter
 from documents.services import IncomingData, register_incoming
 from flow import defaults
 from flow import services as flow
-from flow.models import HistoryAction, HistoryEvent, NodeDefinition, Opinion, ProcessTemplate, Task, TaskStatus
+from flow.models import (
+    HistoryAction,
+    HistoryEvent,
+    NodeDefinition,
+    Opinion,
+    ProcessTemplate,
+    Task,
+    TaskStatus,
+)
 from gongwen.errors import Conflict, DomainError
 from org.models import Unit
 from tests.factories import person
@@ -92,8 +100,8 @@ def test_two_people_of_an_any_mode_node_act_at_once(office):
         doc = incoming(o, f"关于第{round_ + 1}批安全检查的通知")
         mine, theirs = open_task(doc, o.secretary), open_task(doc, second)
         outcomes = race(
-            lambda: flow.send_on(mine.pk, actor=o.secretary, opinion="请拟办。（李）"),
-            lambda: flow.send_on(theirs.pk, actor=second, opinion="请拟办。（何）"),
+            lambda mine=mine: flow.send_on(mine.pk, actor=o.secretary, opinion="请拟办。（李）"),
+            lambda theirs=theirs: flow.send_on(theirs.pk, actor=second, opinion="请拟办。（何）"),
         )
         kinds = sorted(k for k, _ in outcomes)
         assert kinds == ["ok", "refused"], outcomes
@@ -138,8 +146,9 @@ def test_send_on_and_recall_at_once(office):
         sent = Task.objects.get(document=doc, assignee=o.secretary, status=TaskStatus.DONE)
         task = open_task(doc, o.director)
         outcomes = race(
-            lambda: flow.recall(sent.pk, actor=o.secretary),
-            lambda: flow.send_on(task.pk, actor=o.director, opinion="拟请周副市长阅示。", next_assignees=[o.leader_a]),
+            lambda sent=sent: flow.recall(sent.pk, actor=o.secretary),
+            lambda task=task: flow.send_on(task.pk, actor=o.director, opinion="拟请周副市长阅示。",
+                                           next_assignees=[o.leader_a]),
         )
         assert sorted(k for k, _ in outcomes) == ["ok", "refused"], outcomes
         assert all(chinese(v.message) for k, v in outcomes if k == "refused")

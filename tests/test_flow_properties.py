@@ -160,7 +160,7 @@ class FlowMachine(RuleBasedStateMachine):
         document = register_incoming(actor=o.clerk, agency=o.gov, data=IncomingData(
             title="关于报送道路安全整治情况的通知", doc_type="通知", sender_id=o.province.pk,
             needs_reply=data.draw(st.booleans(), label="needs reply")))
-        for _ in range(data.draw(st.integers(0, 10), label="depth")):
+        for _ in range(data.draw(st.integers(3, 14), label="depth")):
             tasks = [t for t in self.open_tasks(document=document) if t.node_kind != NodeKind.COMPLETE]
             if not tasks:
                 break
@@ -195,12 +195,15 @@ class FlowMachine(RuleBasedStateMachine):
                 else None
             if handler is not None:
                 return self.attempt(flow.assign_handler, task.pk, actor=actor, handler=handler, note="请办理。")
-        if kind == NodeKind.HANDLE and data.draw(st.integers(0, 3), label="countersign?") == 0:
+        if kind == NodeKind.HANDLE and data.draw(st.integers(0, 2), label="countersign?") == 0:
             units = [u for u in (o.div_a, o.div_b, o.div_c) if u.pk != task.assignee_unit_id]
             unit = data.draw(st.sampled_from(units), label="unit")
             return self.attempt(flow.request_countersign, task.pk, actor=actor, units=[unit], note="请会签。")
         if complete and kind in (NodeKind.PROPOSE, NodeKind.HANDLE) and data.draw(st.integers(0, 4)) == 0:
             return self.attempt(flow.complete, task.pk, actor=actor, opinion="阅存。")
+        if kind in (NodeKind.SIGN_FOR, NodeKind.SCREEN) and data.draw(st.integers(0, 5), label="reject?") == 0:
+            return self.attempt(flow.reject, task.document_id, actor=o.clerk, reason="不符合行文规则。",
+                                kind=data.draw(st.sampled_from(["退文", "直送件", "乱投件"]), label="kind"))
         kwargs = {"opinion": opinion}
         if kind in (NodeKind.SCREEN, NodeKind.PROPOSE):
             kwargs["needs_leader_approval"] = data.draw(st.booleans(), label="needs approval")
@@ -463,7 +466,7 @@ def test_random_operations_keep_the_invariants(office):
     global OFFICE
     OFFICE = office
     run_state_machine_as_test(FlowMachine, settings=settings(
-        max_examples=25, stateful_step_count=40, deadline=None, derandomize=True, database=None,
+        max_examples=30, stateful_step_count=45, deadline=None, derandomize=True, database=None,
         suppress_health_check=list(HealthCheck), print_blob=False))
     for key, n in sorted(STATS.items()):
         print(*key, n)
