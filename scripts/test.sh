@@ -14,6 +14,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
+# The SQLite steps must not pick up a PostgreSQL URL from the caller's environment.
+PG_URL=${GONGWEN_PG_URL:-}
+unset GONGWEN_PG_URL
 WORKERS=${GONGWEN_TEST_WORKERS:-0}
 read -r -a EXTRA <<<"${PYTEST_ARGS:-}"
 XDIST=()
@@ -81,8 +84,9 @@ fi
 
 if [ "${GONGWEN_SKIP_PG:-0}" = 1 ] && [ "${CI:-}" != true ]; then
     summary+=("skipped pytest postgres (GONGWEN_SKIP_PG=1)")
-elif [ -n "${GONGWEN_PG_URL:-}" ] || bash scripts/with_postgres.sh --check >/dev/null 2>&1 || [ "${CI:-}" = true ]; then
-    step "pytest postgres" bash scripts/with_postgres.sh "${PYTEST[@]}" "${XDIST[@]}" -m "not browser"
+elif [ -n "$PG_URL" ] || bash scripts/with_postgres.sh --check >/dev/null 2>&1 || [ "${CI:-}" = true ]; then
+    step "pytest postgres" env ${PG_URL:+GONGWEN_PG_URL="$PG_URL"} \
+        bash scripts/with_postgres.sh "${PYTEST[@]}" "${XDIST[@]}" -m "not browser"
 else
     summary+=("skipped pytest postgres (no PostgreSQL server binaries; install postgresql or set GONGWEN_PG_URL)")
 fi
