@@ -92,7 +92,9 @@ def measure_operations(people, count):
         register_incoming(actor=clerk, agency=clerk.agency, data=IncomingData(
             title=f"关于基准测试登记的通知（{i}）", doc_type="通知", sender_name="示范市第1局"))
     register_rate = count / (time.perf_counter() - start)
+    # Documents the 初审 gate lets through (an urgent one without a deadline is refused).
     tasks = list(Task.objects.filter(assignee=secretary, status=TaskStatus.OPEN, node_kind="screen")
+                 .exclude(document__urgency__in=["特急", "加急", "特提"], document__sender_deadline__isnull=True)
                  .values_list("pk", flat=True)[:count])
     start = time.perf_counter()
     for pk in tasks:

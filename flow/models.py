@@ -234,6 +234,8 @@ class Task(models.Model):
         verbose_name = verbose_name_plural = "待办"
         indexes = [
             models.Index(fields=["assignee", "status", "created_at"], name="task_inbox"),
+            # Covers the 待办/待阅/due today/overdue counts without reading the rows.
+            models.Index(fields=["assignee", "status", "role", "due_at"], name="task_counts"),
             models.Index(fields=["document", "status"]),
             models.Index(fields=["assignee_unit", "document"]),
             # Few tasks are done by a stand-in: a partial index keeps the lookup cheap.
