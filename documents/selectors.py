@@ -72,3 +72,9 @@ def returns_per_sender(person):
                .annotate(n=Count("id")).order_by("-n"))
     direct = (visible.filter(is_direct_submission=True).values("sender_name").annotate(n=Count("id")).order_by("-n"))
     return list(returns), list(direct)
+
+
+def recent_returns(person, limit=50):
+    """The latest 退文 records over the documents the person can see."""
+    return (DocumentReturn.objects.filter(document__in=visible_documents(person))
+            .select_related("document", "document__agency", "returned_by").order_by("-returned_at")[:limit])

@@ -19,6 +19,7 @@ urlpatterns = [
     path("registry/", registry.registry, name="registry"),
     path("registry/export.xlsx", registry.export, name="registry_export"),
     path("registry/print/", registry.print_ledger, name="registry_print"),
+    path("registry/returns/", registry.returns, name="returns"),
     # documents
     path("documents/new/", documents.register, name="document_new"),
     path("documents/direct/", documents.direct, name="document_direct"),

@@ -245,3 +245,20 @@ def test_document_page_query_count_is_constant(office, login, django_assert_max_
     assert _queries(c, url) <= first + 1  # touch() writes once on the first visit only
     with django_assert_max_num_queries(35):
         c.get(url)
+
+
+def test_returns_page_counts_per_sender_within_visibility(client, office):
+    from documents.services import IncomingData, submit_direct
+    from flow import services as flow
+
+    o = office
+    doc = submit_direct(actor=o.head_a, agency=o.gov, leader=o.principal,
+                        data=IncomingData(title="关于申请专项经费的请示", doc_type="请示"))
+    flow.reject(doc.pk, actor=o.clerk, reason="请按程序经办公室报送。", kind="直送件")
+    client.force_login(o.clerk.user)
+    page = client.get("/registry/returns/").content.decode()
+    assert "退文与直送件统计" in page and "请按程序经办公室报送。" in page
+    assert "综合一处（郑处长）" in page
+    client.force_login(o.outsider.user)
+    page = client.get("/registry/returns/").content.decode()
+    assert "请按程序经办公室报送。" not in page and "暂无退文" in page

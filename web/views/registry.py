@@ -11,6 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from documents.models import DocType, SlipKind, Status
+from documents.selectors import recent_returns, returns_per_sender
 from documents.selectors import registry as registry_qs
 from org.models import Agency
 
@@ -89,3 +90,12 @@ def print_ledger(request):
     })
     return render(request, "web/registry_print.html", context)
 
+
+
+@person_required
+def returns(request):
+    """退文与直送件统计 (C04): returns and direct submissions counted per sender."""
+    returned, direct = returns_per_sender(request.person)
+    return render(request, "web/returns.html", {
+        "returned": returned, "direct": direct, "recent": recent_returns(request.person),
+    })
