@@ -206,6 +206,8 @@ def _resolve(document: Document, node: dict, chosen: list[Person] | None) -> lis
         if not document.registered_by_id:
             raise DomainError("本件尚无登记人。")
         result = [(document.registered_by, document.registered_by.unit, TaskRole.MAIN)]
+        if not _eligible(document.registered_by, document):  # the registrar has left: the clerks close it
+            result = [(p, p.unit, TaskRole.MAIN) for p in persons_with_post(document.agency, PostKind.CLERK)] or result
     else:
         raise DomainError(f"模板中的办理人规则“{rule}”无效，请联系系统管理员。")
     # A document addressed to a leader personally reaches leaders only through the office
@@ -219,6 +221,12 @@ def _resolve(document: Document, node: dict, chosen: list[Person] | None) -> lis
 
 def _activate(process: Process, document: Document, node: dict, *, actor, assignees, mode: str,
               previous: Activation | None, origin: Task | None) -> Activation:
+    # Whoever a rule, a return or a queue names, a task never goes to someone who cannot
+    # act on it (left their post, administrator, other agency): that would be 漏球.
+    for person, _unit, _role in assignees:
+        if not _eligible(person, document):
+            raise DomainError(f"{person.name}已离岗或不是{document.agency.short_name}的在岗人员，不能接收“{node['name']}”。"
+                              "请改送其他人员，或联系办公室调整。")
     seq = (Activation.objects.filter(process=process).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
     main = [a for a in assignees if a[2] == TaskRole.MAIN]
     if mode == Mode.SINGLE and len(main) > 1:
@@ -363,6 +371,9 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
 
     if activation.mode == Mode.SEQUENTIAL and activation.queue:
         person_id, unit_id = activation.queue[0]
+        queued = Person.objects.get(pk=person_id)
+        if not _eligible(queued, document):
+            raise DomainError(f"依次办理的下一位{queued.name}已离岗，不能接收本件。请退回拟办环节重新选择领导。")
         activation.queue = activation.queue[1:]
         activation.save(update_fields=["queue"])
         nxt = Task.objects.create(activation=activation, process=task.process, document=document,
