@@ -81,6 +81,9 @@ class FlowMachine(RuleBasedStateMachine):
         self.opinions_seen: dict = {}
 
     def teardown(self):
+        for person in self.people:
+            if person is not None:
+                person.is_active = True  # rolled back below
         for status in Document.objects.values_list("status", flat=True):
             STATS["document", status] += 1
         for kind in Task.objects.filter(status=TaskStatus.OPEN).values_list("node_kind", flat=True):
@@ -387,6 +390,18 @@ class FlowMachine(RuleBasedStateMachine):
         now = timezone.now()
         self.attempt(create_delegation, actor=pair[0], from_person=pair[0], to_person=pair[1],
                      starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=3), reason="出差")
+
+    @rule(data=st.data())
+    def leave_or_return_to_post(self, data):
+        """Someone leaves their post (refused while they hold work) or comes back."""
+        from org.services import set_person_active
+
+        o = self.o
+        who = data.draw(st.sampled_from([o.leader_b, o.head_b, o.handler_a, o.handler_b, o.secretary]), label="person")
+        self.attempt(set_person_active, actor=o.sysadmin, person=who, active=not who.is_active)
+        # The actors of the next steps are what a fresh request would load (someone who left
+        # cannot sign in: the pages and the API refuse inactive accounts).
+        who.is_active = type(who).objects.get(pk=who.pk).is_active
 
     # --- invariants -------------------------------------------------------------------
 
