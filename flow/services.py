@@ -693,6 +693,8 @@ def recall(task_id: int, *, actor) -> Task:
         if not can_view(actor, document):
             raise NotFound()
         raise PermissionDenied("只能撤回自己送出的待办。")
+    # Lock what would be withdrawn: an opening (touch) in flight finishes first and blocks.
+    list(task.successors.select_for_update())
     blocker = recall_blocker(task)
     if blocker:
         raise DomainError(blocker)
@@ -912,7 +914,8 @@ def touch(task: Task, *, actor) -> None:
     """The assignee opened the task: after this the sender can no longer recall it."""
     if task.is_open and task.touched_at is None and (task.assignee_id == actor.pk or task.assignee_id in
                                                      _delegator_ids(actor)):
-        Task.objects.filter(pk=task.pk, touched_at__isnull=True).update(touched_at=timezone.now())
+        Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN, touched_at__isnull=True).update(
+            touched_at=timezone.now())
 
 
 def _delegator_ids(actor) -> list[int]:
