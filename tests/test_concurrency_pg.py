@@ -178,3 +178,33 @@ def test_the_first_registrations_of_a_new_year_race_for_the_counter(office):
     assert all(k == "ok" for k, _ in outcomes), outcomes
     assert sorted(Document.objects.values_list("registry_seq", flat=True)) == list(range(1, 9))
     assert RegistryCounter.objects.count() == 1
+
+
+def test_recall_never_takes_back_what_was_just_opened(office):
+    """撤回 only while nobody after me has opened it: the recall and the opening race; if the
+    recall wins, the task was never opened."""
+    import time
+
+    o = office
+    violations = []
+    outcomes_seen = set()
+    for round_ in range(30):
+        doc = incoming(o, f"关于第{round_ + 1}项工作的通知")
+        flow.send_on(open_task(doc, o.secretary).pk, actor=o.secretary, opinion="请拟办。")
+        sent = Task.objects.get(document=doc, assignee=o.secretary, status=TaskStatus.DONE)
+        successor = open_task(doc, o.director)
+        delay = (round_ % 10) / 1000  # the opening lands at different moments of the recall
+
+        def open_it(successor=successor, delay=delay):
+            time.sleep(delay)
+            flow.touch(successor, actor=o.director)
+
+        outcomes = race(lambda sent=sent: flow.recall(sent.pk, actor=o.secretary), open_it)
+        outcomes_seen.add(outcomes[0][0])
+        successor.refresh_from_db()
+        # Recalled: then nobody opened it (an opening after the recall finds nothing open).
+        if outcomes[0][0] == "ok" and successor.touched_at is not None:
+            violations.append((round_, successor.touched_at, successor.done_at))
+        if outcomes[0][0] == "refused":
+            assert "已查看" in outcomes[0][1].message
+    assert not violations, f"recalled after the successor opened it: {violations}"
