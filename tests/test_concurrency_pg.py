@@ -208,3 +208,32 @@ def test_recall_never_takes_back_what_was_just_opened(office):
         if outcomes[0][0] == "refused":
             assert "已查看" in outcomes[0][1].message
     assert not violations, f"recalled after the successor opened it: {violations}"
+
+
+def test_two_clerks_register_the_same_direct_submission_at_once(office):
+    """Both clerks hold the 登记 node (any one acts): one number is used, not two."""
+    from documents.services import register_at_node, submit_direct
+
+    o = office
+    clerk2 = person(o.gov, "黄文书", "clerk2", "clerk", unit=Unit.objects.get(pk=o.office_unit.pk))
+    for round_ in range(4):
+        doc = submit_direct(actor=o.head_a, agency=o.gov, leader=o.principal,
+                            data=IncomingData(title=f"关于第{round_ + 1}项经费的请示", doc_type="请示"))
+        flow.send_on(open_task(doc, o.clerk).pk, actor=o.clerk)
+        mine, theirs = open_task(doc, o.clerk), open_task(doc, clerk2)
+        outcomes = race(lambda mine=mine: register_at_node(mine.pk, actor=o.clerk),
+                        lambda theirs=theirs: register_at_node(theirs.pk, actor=clerk2))
+        assert sorted(k for k, _ in outcomes) == ["ok", "refused"], outcomes
+        doc.refresh_from_db()
+        assert doc.registry_seq == round_ + 1
+        assert RegistryCounter.objects.get(agency=o.gov).last == round_ + 1
+
+
+def test_two_office_staff_circulate_to_the_same_reader_at_once(office):
+    o = office
+    doc = incoming(o)
+    outcomes = race(lambda: flow.circulate(doc.pk, actor=o.clerk, readers=[o.leader_a]),
+                    lambda: flow.circulate(doc.pk, actor=o.director, readers=[o.leader_a]))
+    assert sorted(k for k, _ in outcomes) == ["ok", "refused"], outcomes
+    assert "尚未退回" in next(v for k, v in outcomes if k == "refused").message
+    assert Task.objects.filter(document=doc, assignee=o.leader_a, status=TaskStatus.OPEN).count() == 1
