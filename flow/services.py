@@ -212,11 +212,22 @@ def _resolve(document: Document, node: dict, chosen: list[Person] | None) -> lis
         raise DomainError(f"模板中的办理人规则“{rule}”无效，请联系系统管理员。")
     # A document addressed to a leader personally reaches leaders only through the office
     # (C04): whatever a rule says, the first three nodes never land on the addressed leader.
-    if document.is_direct_submission and node["kind"] in (NodeKind.SIGN_FOR, NodeKind.REGISTER, NodeKind.SCREEN):
+    if document.is_direct_submission and node["kind"] in OFFICE_ONLY_NODES:
         result = [r for r in result if r[0].pk != document.addressed_to_id]
         if not result:
             raise DomainError("直送件只能由办公室签收登记，不能送交所直送的领导。")
     return result
+
+
+OFFICE_ONLY_NODES = (NodeKind.SIGN_FOR, NodeKind.REGISTER, NodeKind.SCREEN)
+
+
+def _not_to_addressed_leader(task: Task, document: Document, people: Iterable[Person]) -> None:
+    """C04 for 转办 and 加签: they must not hand a direct submission to the leader it was
+    addressed to while it is still at the office's own nodes."""
+    if document.is_direct_submission and task.node_kind in OFFICE_ONLY_NODES and any(
+            p.pk == document.addressed_to_id for p in people):
+        raise DomainError("直送件只能由办公室签收登记、初审，不能转办或加签给所直送的领导。")
 
 
 def _activate(process: Process, document: Document, node: dict, *, actor, assignees, mode: str,
@@ -583,6 +594,7 @@ def add_signer(task_id: int, *, actor, people, note: str = "") -> list[Task]:
     access.check_open(task)
     _require_operation(task, Operation.ADD_SIGNER)
     people = _same_agency_people(people, document, "加签人")
+    _not_to_addressed_leader(task, document, people)
     holding = set(Task.objects.filter(activation=task.activation, status=TaskStatus.OPEN).values_list(
         "assignee_id", flat=True))
     for p in people:
@@ -610,6 +622,7 @@ def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Tas
     access.check_open(task)
     _require_operation(task, Operation.TRANSFER)
     (to_person,) = _same_agency_people([to_person], document, "接收转办")
+    _not_to_addressed_leader(task, document, [to_person])
     if to_person.pk == task.assignee_id:
         raise DomainError("不能转办给本人。")
     if Task.objects.filter(activation=task.activation, status=TaskStatus.OPEN, assignee=to_person).exists():
