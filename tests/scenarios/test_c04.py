@@ -59,6 +59,8 @@ def test_direct_submission_lands_in_office_queue_and_is_registered_through_norma
     flow.send_on(sign_for.pk, actor=o.clerk, opinion="直送件，转登记。")
     register = open_task(doc, o.clerk)
     assert register.node_kind == NodeKind.REGISTER
+    with refused("直送件"):
+        flow.transfer(register.pk, actor=o.clerk, to_person=o.principal)
     assert not in_inbox(o.principal, doc)
 
     # Registered at the 登记 node: it gets its 收文编号 (numbered in the year it reached the office).
@@ -72,11 +74,17 @@ def test_direct_submission_lands_in_office_queue_and_is_registered_through_norma
     assert not in_inbox(o.principal, doc)
     assert list(registry(o.clerk, DocumentFilter(direct_only=True))) == [doc]
 
-    # The secretariat cannot skip the office director and put it on the leader's desk.
+    # The secretariat cannot skip the office director and put it on the leader's desk:
+    # neither by choosing him as next, nor by handing him its own task, nor by adding him.
     clock.next()
     screen = open_task(doc, o.secretary)
     with refused("不担任办公室主任"):
         flow.send_on(screen.pk, actor=o.secretary, opinion="请拟办。", next_assignees=[o.principal])
+    with refused("直送件"):
+        flow.transfer(screen.pk, actor=o.secretary, to_person=o.principal, reason="请陈市长直接处理。")
+    with refused("直送件"):
+        flow.add_signer(screen.pk, actor=o.secretary, people=[o.principal], note="请陈市长先看。")
+    assert not in_inbox(o.principal, doc)
     flow.send_on(screen.pk, actor=o.secretary, opinion="请拟办。")
     assert not in_inbox(o.principal, doc)
 
