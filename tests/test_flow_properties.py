@@ -502,7 +502,7 @@ def test_random_operations_keep_the_invariants(office):
     run_state_machine_as_test(FlowMachine, settings=settings(
         # Every step snapshots every table; over the network to PostgreSQL that costs twice
         # as much, so fewer examples keep the run within a minute there.
-        max_examples=20 if connection.vendor == "postgresql" else 30, stateful_step_count=45,
+        max_examples=15 if connection.vendor == "postgresql" else 30, stateful_step_count=45,
         deadline=None, derandomize=True, database=None,
         suppress_health_check=list(HealthCheck), print_blob=False))
     for key, n in sorted(STATS.items()):
