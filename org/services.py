@@ -269,6 +269,8 @@ def create_delegation(*, actor, from_person: Person, to_person: Person, starts_a
         raise DomainError("受托人必须是本机关人员。")
     if to_person.admin_role:
         raise DomainError("不能委托给管理员：管理员不得阅办公文。")
+    if not to_person.is_active:
+        raise DomainError(f"{to_person.name}已离岗，不能作为受托人。")
     if not starts_at or not ends_at or ends_at <= starts_at:
         raise DomainError("委托的结束时间必须晚于开始时间。")
     overlapping = Delegation.objects.filter(from_person=from_person, cancelled_at__isnull=True,
