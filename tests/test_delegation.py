@@ -14,6 +14,7 @@ from flow import selectors
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, Opinion, Task, TaskStatus
 from gongwen.errors import DomainError, NotFound, PermissionDenied
+from org.models import Person
 from org.services import cancel_delegation, create_delegation, set_person_active
 from tests.helpers import open_task, refused
 
@@ -124,6 +125,10 @@ def test_delegation_refusals_write_nothing(office):
             create_delegation(actor=o.leader_a, from_person=o.leader_a, to_person=o.sysadmin, **week)
         with refused("只能为自己"):
             create_delegation(actor=o.head_a, from_person=o.leader_a, to_person=o.head_a, **week)
+        Person.objects.filter(pk=o.head_b.pk).update(is_active=False)
+        with refused("离岗"):  # a stand-in who has left covers nobody
+            create_delegation(actor=o.leader_b, from_person=o.leader_b, to_person=Person.objects.get(pk=o.head_b.pk),
+                              **week)
         with refused("结束时间"):
             create_delegation(actor=o.leader_a, from_person=o.leader_a, to_person=o.leader_b,
                               starts_at=now, ends_at=now - timedelta(hours=1))
