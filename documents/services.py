@@ -255,10 +255,10 @@ def upload_file(*, actor, document: Document, name: str, data: bytes, role: str 
     name = (name or "").strip().replace("/", "_").replace("\\", "_")[:200] or "未命名文件"
     if role not in DocumentFile.Role.values:
         raise DomainError("文件类别无效。")
+    if replaces is not None and replaces.document_id != document.pk:
+        raise NotFound()  # before anything is stored: a refusal writes nothing, on disk neither
     sha, rel = storage.store(data)
     if replaces is not None:
-        if replaces.document_id != document.pk:
-            raise NotFound()
         file = DocumentFile.objects.select_for_update().get(pk=replaces.pk)
         number = (file.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     else:
