@@ -252,6 +252,9 @@ def test_a_file_of_another_document_cannot_be_replaced(office, document):
     foreign = upload_file(actor=office.clerk, document=other, name="正文.pdf", data=PDF)
     with refused(exc=NotFound):
         upload_file(actor=office.clerk, document=document, name="正文.pdf", data=PDF + b"%x", replaces=foreign.file)
+    # Nothing reached the disk either: the store holds exactly the accepted versions.
+    stored = {p.name for p in Path(settings.FILES_ROOT).rglob("*") if p.is_file()}
+    assert stored == set(FileVersion.objects.values_list("sha256", flat=True))
 
 
 def test_file_name_cannot_reach_outside_the_store(office, document):
