@@ -299,6 +299,27 @@ def _not_admin(actor):
     access.require_not_admin(actor)
 
 
+def _begin(task_id: int, actor) -> tuple[Task, Document, int | None]:
+    """The prologue of every operation on a task: a signed-in non-administrator, the
+    document and task locked and read fresh, the actor entitled to act (in person or as
+    a stand-in, whose principal is returned), and the task still open."""
+    _not_admin(actor)
+    task, document = _lock_task(task_id)
+    on_behalf = access.acting_for(task, actor)
+    access.check_open(task)
+    return task, document, on_behalf
+
+
+def _ask_others(task: Task, role: str, assignees, *, actor, note: str) -> list[Task]:
+    """Tasks at the same node for people whose word the node waits for (加签, 会签)."""
+    return Task.objects.bulk_create([
+        Task(activation=task.activation, process=task.process, document=task.document, node_kind=task.node_kind,
+             node_name=task.node_name, role=role, assignee=person, assignee_unit=unit, sent_by=actor,
+             origin_task=task, note=note[:300], due_at=task.due_at)
+        for person, unit in assignees
+    ])
+
+
 # --- starting ------------------------------------------------------------------------------
 
 
@@ -345,10 +366,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
             needs_reply: bool | None = None, needs_leader_approval: bool | None = None,
             reply_text: str | None = None) -> Task:
     """送下一步: finish my task with my opinion; when the node is done, open the next one."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     activation = task.activation
     if task.role == TaskRole.CIRCULATE:
         raise DomainError("传阅件请点击“阅毕退回”，交回办公室。")
@@ -485,10 +503,7 @@ def _apply_node_inputs(document, node, *, lead_unit, assist_units, needs_reply, 
 def complete(task_id: int, *, actor, opinion: str = "") -> Task:
     """办结: close the whole process from a node that allows it, when nothing is pending
     and a reply that needs the leaders' approval has it."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError(f"{task.get_role_display()}人员不能办结本件，请签署意见后反馈。")
     _require_operation(task, Operation.COMPLETE)
@@ -538,10 +553,7 @@ def return_targets(task: Task) -> list[Activation]:
 @transaction.atomic
 def return_task(task_id: int, *, actor, to_activation_id: int, reason: str) -> Activation:
     """退回: send the document back to an earlier node, to the people who handled it there."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError(f"{task.get_role_display()}人员不能退回本件，请签署意见。")
     _require_operation(task, Operation.RETURN)
@@ -588,10 +600,7 @@ def _same_agency_people(people, document, what) -> list[Person]:
 @transaction.atomic
 def add_signer(task_id: int, *, actor, people, note: str = "") -> list[Task]:
     """加签: ask more people to sign at this node; the node waits for them."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     _require_operation(task, Operation.ADD_SIGNER)
     people = _same_agency_people(people, document, "加签人")
     _not_to_addressed_leader(task, document, people)
@@ -600,12 +609,7 @@ def add_signer(task_id: int, *, actor, people, note: str = "") -> list[Task]:
     for p in people:
         if p.pk in holding:
             raise DomainError(f"{p.name}已在本环节办理中，无需加签。")
-    created = Task.objects.bulk_create([
-        Task(activation=task.activation, process=task.process, document=document, node_kind=task.node_kind,
-             node_name=task.node_name, role=TaskRole.ADDED, assignee=p, assignee_unit=p.unit, sent_by=actor,
-             origin_task=task, note=note[:300], due_at=task.due_at)
-        for p in people
-    ])
+    created = _ask_others(task, TaskRole.ADDED, [(p, p.unit) for p in people], actor=actor, note=note)
     _history(document, actor=actor, action=HistoryAction.ADD_SIGNER, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[p.name for p in people], opinion=note, on_behalf_of=on_behalf)
     _audit(actor, "add_signer", document, task, people=[p.pk for p in people])
@@ -616,10 +620,7 @@ def add_signer(task_id: int, *, actor, people, note: str = "") -> list[Task]:
 @transaction.atomic
 def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Task:
     """转办: hand my task to a colleague; it keeps its node, role and due time."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     _require_operation(task, Operation.TRANSFER)
     (to_person,) = _same_agency_people([to_person], document, "接收转办")
     _not_to_addressed_leader(task, document, [to_person])
@@ -644,10 +645,7 @@ def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Tas
 def assign_handler(task_id: int, *, actor, handler: Person, note: str = "") -> Task:
     """指定承办人: the head of the lead (or assisting) unit gives the work to a handler of
     the unit; the node waits for the handler."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     _require_operation(task, Operation.ASSIGN)
     if task.assignee_unit_id is None:
         raise DomainError("只有处室负责人可以指定承办人。")
@@ -784,10 +782,7 @@ def circulate(document_id: int, *, actor, readers, note: str = "") -> list[Task]
 @transaction.atomic
 def read_back(task_id: int, *, actor, opinion: str = "") -> Task:
     """阅毕退回: the reader hands the copy back to the office, never to another reader."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     if task.role != TaskRole.CIRCULATE:
         raise DomainError("这不是传阅件。")
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion)
@@ -806,10 +801,7 @@ def read_back(task_id: int, *, actor, opinion: str = "") -> Task:
 @transaction.atomic
 def request_countersign(task_id: int, *, actor, units, note: str = "") -> list[Task]:
     """征求会签: ask other units for their agreement; they answer in parallel."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     _require_operation(task, Operation.COUNTERSIGN)
     units = list(dict.fromkeys(units))
     if not units:
@@ -827,12 +819,7 @@ def request_countersign(task_id: int, *, actor, units, note: str = "") -> list[T
         if not heads:
             raise DomainError(f"{unit.name}没有处长，无法会签。")
         assignees.append((heads[0], unit))
-    created = Task.objects.bulk_create([
-        Task(activation=task.activation, process=task.process, document=document, node_kind=task.node_kind,
-             node_name=task.node_name, role=TaskRole.COUNTERSIGN, assignee=p, assignee_unit=u, sent_by=actor,
-             origin_task=task, note=note[:300], due_at=task.due_at)
-        for p, u in assignees
-    ])
+    created = _ask_others(task, TaskRole.COUNTERSIGN, assignees, actor=actor, note=note)
     _history(document, actor=actor, action=HistoryAction.COUNTERSIGN_REQUEST, task=task, from_node=task.node_name,
              to_node="会签", targets=[u.name for u in units], opinion=note, on_behalf_of=on_behalf)
     _audit(actor, "countersign_request", document, task, units=[u.pk for u in units])
@@ -843,10 +830,7 @@ def request_countersign(task_id: int, *, actor, units, note: str = "") -> list[T
 @transaction.atomic
 def countersign(task_id: int, *, actor, decision: str, opinion: str = "") -> Task:
     """会签: agree, or disagree with the reason."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     if task.role != TaskRole.COUNTERSIGN:
         raise DomainError("这项待办不是会签。")
     if decision not in (Decision.AGREE, Decision.DISAGREE):
@@ -864,10 +848,7 @@ def countersign(task_id: int, *, actor, decision: str, opinion: str = "") -> Tas
 @transaction.atomic
 def resolve_disagreement(task_id: int, *, actor, resolution: str) -> Opinion:
     """The lead unit records how a countersigning unit's disagreement was resolved (C11)."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
+    task, document, on_behalf = _begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError("只有主办单位可以处理会签分歧。")
     if not Task.objects.filter(activation=task.activation, role=TaskRole.COUNTERSIGN, status=TaskStatus.DONE,

@@ -253,15 +253,21 @@ def set_admin_role(*, actor, person: Person, role: str) -> Person:
     return person
 
 
+def _may_arrange_stand_in(actor, person: Person) -> bool:
+    """A person arranges their own stand-in; the office director of the agency or a system
+    administrator may arrange and cancel it for them."""
+    from .selectors import has_post
+
+    return actor.pk == person.pk or access.can_manage_org(actor) or (
+        has_post(actor, PostKind.OFFICE_DIRECTOR) and actor.agency_id == person.agency_id)
+
+
 @transaction.atomic
 def create_delegation(*, actor, from_person: Person, to_person: Person, starts_at, ends_at, reason="") -> Delegation:
     """A person names their stand-in (AB角); the office director or a system administrator may
     do it for them."""
-    from .selectors import has_post
 
-    allowed = actor.pk == from_person.pk or access.can_manage_org(actor) or (
-        has_post(actor, PostKind.OFFICE_DIRECTOR) and actor.agency_id == from_person.agency_id)
-    if not allowed:
+    if not _may_arrange_stand_in(actor, from_person):
         raise DomainError("只能为自己设置委托（办公室主任可为本机关人员设置）。")
     if from_person.pk == to_person.pk:
         raise DomainError("不能委托给自己。")
@@ -287,8 +293,8 @@ def create_delegation(*, actor, from_person: Person, to_person: Person, starts_a
 @transaction.atomic
 def cancel_delegation(*, actor, delegation: Delegation) -> Delegation:
     delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
-    if actor.pk != delegation.from_person_id and not access.can_manage_org(actor):
-        raise DomainError("只能撤销自己设置的委托。")
+    if not _may_arrange_stand_in(actor, delegation.from_person):
+        raise DomainError("只能撤销自己的委托（办公室主任可为本机关人员撤销）。")
     if delegation.cancelled_at:
         raise DomainError("该委托已撤销。")
     delegation.cancelled_at = timezone.now()

@@ -153,3 +153,19 @@ def test_nobody_leaves_their_post_while_holding_work(office, at_instruct):
         set_person_active(actor=o.sysadmin, person=o.leader_a, active=False)
     o.leader_a.refresh_from_db()
     assert not o.leader_a.is_active
+
+
+def test_office_director_cancels_the_stand_in_they_arranged(office):
+    from django.utils import timezone
+
+    from org import services as org_services
+
+    o = office
+    now = timezone.now()
+    delegation = org_services.create_delegation(actor=o.director, from_person=o.head_a, to_person=o.handler_a,
+                                                starts_at=now, ends_at=now + timedelta(days=3), reason="出差")
+    with pytest.raises(DomainError, match="只能撤销自己的委托"):
+        org_services.cancel_delegation(actor=o.handler_b, delegation=delegation)
+    org_services.cancel_delegation(actor=o.director, delegation=delegation)
+    delegation.refresh_from_db()
+    assert delegation.cancelled_at is not None
