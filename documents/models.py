@@ -81,6 +81,14 @@ class Document(models.Model):
     remarks = models.CharField("附注", max_length=500, blank=True)
     sender_deadline = models.DateTimeField("来文办理时限", null=True, blank=True)
     sender_deadline_text = models.CharField("时限原文", max_length=60, blank=True)
+    # The document's own due time: the earlier of the sender's deadline and the
+    # document-wide time-limit rule (telegrams, emergency reports), computed at
+    # registration by deadlines.services; ``due_at`` moves with an agreed extension,
+    # ``original_due_at`` never does (lateness is reported against both).
+    due_at = models.DateTimeField("办理时限", null=True, blank=True)
+    original_due_at = models.DateTimeField("原定办理时限", null=True, blank=True)
+    is_emergency_report = models.BooleanField("紧急信息报告", default=False)
+    needs_proxy_draft = models.BooleanField("须代拟稿", default=False)
     addressed_to = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="addressed_documents", verbose_name="直送领导")
     is_direct_submission = models.BooleanField("直送件", default=False)

@@ -48,6 +48,8 @@ class IncomingData:
     addressed_to_id: int | None = None
     forwarded_from_id: int | None = None
     needs_reply: bool = False
+    is_emergency_report: bool = False
+    needs_proxy_draft: bool = False
 
 
 SKIP_LEVEL_RULE = ("依据本市公文处理规则“二级局、市属企业向主管部门报送公文，由主管部门审核后转报，"
@@ -122,7 +124,8 @@ def clean_incoming(agency: Agency, data: IncomingData) -> dict:
         "remarks": (data.remarks or "").strip(), "sender_deadline": data.sender_deadline,
         "sender_deadline_text": (data.sender_deadline_text or "").strip(), "addressed_to": addressed_to,
         "is_direct_submission": addressed_to is not None, "forwarded_from": forwarded_from,
-        "needs_reply": bool(data.needs_reply),
+        "needs_reply": bool(data.needs_reply), "is_emergency_report": bool(data.is_emergency_report),
+        "needs_proxy_draft": bool(data.needs_proxy_draft),
     }
 
 
@@ -204,6 +207,7 @@ def submit_direct(*, actor, agency: Agency, leader: Person, data: IncomingData) 
 def register_at_node(task_id: int, *, actor, data: IncomingData | None = None, opinion: str = "") -> Document:
     """Complete the 登记 node of a document that arrived through the sign-for queue: check
     and correct its elements, refuse 越级件, give it its 收文编号, send it on."""
+    from deadlines import services as deadlines
     from flow import services as flow
     from flow.models import NodeKind, Task
 
@@ -222,6 +226,8 @@ def register_at_node(task_id: int, *, actor, data: IncomingData | None = None, o
         values.pop("is_direct_submission")
         for key, value in values.items():
             setattr(document, key, value)
+        due = deadlines.document_due(document)
+        document.due_at = document.original_due_at = due.at
     else:
         check_not_skipping_level(document.agency, document.sender)
     if not document.registry_seq:

@@ -183,6 +183,7 @@ class TaskRole(models.TextChoices):
     COUNTERSIGN = "countersign", "会签"
     ADDED = "added", "加签"
     CIRCULATE = "circulate", "传阅"
+    DUTY = "duty", "值班知悉"
 
 
 class TaskStatus(models.TextChoices):
@@ -227,6 +228,10 @@ class Task(models.Model):
     touched_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField("办理时限", null=True, blank=True)
+    original_due_at = models.DateTimeField("原定办理时限", null=True, blank=True)
+    # The next instant a reminder or escalation may be due (deadlines.reminders keeps it):
+    # the scheduled scan reads only tasks whose instant has come, through an index.
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -238,6 +243,8 @@ class Task(models.Model):
             models.Index(fields=["assignee", "status", "role", "due_at"], name="task_counts"),
             models.Index(fields=["document", "status"]),
             models.Index(fields=["assignee_unit", "document"]),
+            models.Index(fields=["status", "next_reminder_at"], name="task_reminder_scan"),
+            models.Index(fields=["status", "due_at"], name="task_overdue"),
             # Few tasks are done by a stand-in: a partial index keeps the lookup cheap.
             models.Index(fields=["acted_by"], condition=models.Q(acted_by__isnull=False), name="task_acted_by"),
         ]
@@ -304,6 +311,11 @@ class HistoryAction(models.TextChoices):
     REJECT = "reject", "退文"
     DIRECT = "direct", "直送件转办公室"
     FILE = "file", "上传文件"
+    REMIND = "remind", "催办"
+    ESCALATE = "escalate", "逾期督促"
+    EXTEND = "extend", "延期"
+    SUPERVISE = "supervise", "督办"
+    DUTY = "duty", "值班知悉"
 
 
 class HistoryEvent(AppendOnlyModel):

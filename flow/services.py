@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.middleware import client_address
+from deadlines import reminders
+from deadlines import services as deadlines
 from documents.models import Document, DocumentReturn, ReturnKind, Status
 from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
 from org.models import Person, PostKind, Unit
@@ -114,9 +116,9 @@ def _refresh_stage(document: Document):
 
 
 def _due_at(document: Document, node: dict):
-    """Due time of a new task. The time-limit rules (working time) come with the
-    deadlines app; until then the sender's own deadline is the due time."""
-    return document.sender_deadline
+    """Due time of a new task: the node's limit in working time or the document's own
+    due time, whichever is earlier (deadlines.services)."""
+    return deadlines.task_due(document, node, timezone.now())
 
 
 def _condition_holds(document: Document, condition: str) -> bool:
@@ -231,7 +233,7 @@ def _not_to_addressed_leader(task: Task, document: Document, people: Iterable[Pe
 
 
 def _activate(process: Process, document: Document, node: dict, *, actor, assignees, mode: str,
-              previous: Activation | None, origin: Task | None) -> Activation:
+              previous: Activation | None, origin: Task | None, timed: bool = True) -> Activation:
     # Whoever a rule, a return or a queue names, a task never goes to someone who cannot
     # act on it (left their post, administrator, other agency): that would be 漏球.
     for person, _unit, _role in assignees:
@@ -250,11 +252,13 @@ def _activate(process: Process, document: Document, node: dict, *, actor, assign
         process=process, node_key=node["key"], node_kind=node["kind"], node_name=node["name"], seq=seq,
         mode=mode, queue=queue, previous=previous, sent_by=actor, created_at=timezone.now(),
     )
-    due = _due_at(document, node)
+    # A node the actor has just done in person (start_process's done_nodes) has no limit.
+    due = _due_at(document, node) if timed else None
     Task.objects.bulk_create([
         Task(activation=activation, process=process, document=document, node_kind=node["kind"],
              node_name=node["name"], role=role, assignee=person, assignee_unit=unit, sent_by=actor,
-             origin_task=origin, due_at=due, created_at=timezone.now())
+             origin_task=origin, due_at=due, original_due_at=due, created_at=timezone.now(),
+             next_reminder_at=reminders.first_check(document, activation.created_at, due))
         for person, unit, role in assignees
     ])
     return activation
@@ -315,7 +319,8 @@ def _ask_others(task: Task, role: str, assignees, *, actor, note: str) -> list[T
     return Task.objects.bulk_create([
         Task(activation=task.activation, process=task.process, document=task.document, node_kind=task.node_kind,
              node_name=task.node_name, role=role, assignee=person, assignee_unit=unit, sent_by=actor,
-             origin_task=task, note=note[:300], due_at=task.due_at)
+             origin_task=task, note=note[:300], due_at=task.due_at, original_due_at=task.due_at,
+             next_reminder_at=reminders.first_check(task.document, timezone.now(), task.due_at))
         for person, unit in assignees
     ])
 
@@ -330,6 +335,9 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("start_process must run inside the caller's transaction")
     template = template_for(document)
+    due = deadlines.document_due(document)
+    document.due_at = document.original_due_at = due.at
+    document.save(update_fields=["due_at", "original_due_at"])
     process = Process.objects.create(document=document, template=template, nodes=template.snapshot())
     previous = None
     node = process.nodes[0]
@@ -337,7 +345,7 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
     origin = None
     while node is not None and node["kind"] in done_nodes:
         activation = _activate(process, document, node, actor=actor, assignees=[(actor, actor.unit, TaskRole.MAIN)],
-                               mode=Mode.SINGLE, previous=previous, origin=origin)
+                               mode=Mode.SINGLE, previous=previous, origin=origin, timed=False)
         origin = activation.tasks.get()
         origin.status, origin.done_at, origin.touched_at = TaskStatus.DONE, timezone.now(), timezone.now()
         origin.save(update_fields=["status", "done_at", "touched_at"])

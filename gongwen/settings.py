@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "org",
     "documents",
     "flow",
+    "deadlines",
+    "supervision",
+    "stats",
     "api",
     "web",
 ]
@@ -141,7 +144,8 @@ Q_CLUSTER = {
     "sync": os.environ.get("GONGWEN_Q_SYNC", "0") == "1",
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = os.environ.get("GONGWEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("GONGWEN_FROM_EMAIL", "gongwen@localhost")
 
 LOGGING = {
     "version": 1,

@@ -4,5 +4,8 @@ from api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("deadlines/", include("deadlines.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("stats/", include("stats.urls")),
     path("", include("web.urls")),
 ]

@@ -19,6 +19,7 @@ would take longer than the rest of the load together.
 
 from __future__ import annotations
 
+import importlib
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -579,6 +580,9 @@ def demo_exists() -> bool:
     return Agency.objects.filter(name=MARKER_AGENCY).exists()
 
 
+DEMO_EXTENSIONS = ("deadlines", "supervision", "stats")
+
+
 def load_demo() -> LoadResult:
     """Load the demo office unless it is there already. All or nothing."""
     if demo_exists():
@@ -600,6 +604,10 @@ def load_demo() -> LoadResult:
         # In order of arrival, so that 收文编号 follow the receiving times.
         for spec in sorted(DOCS, key=lambda s: _times(ctx, s, DOCS.index(s))[0]):
             ctx.docs[spec.key] = _drive(ctx, spec)
+        # Each domain app adds its part of the demo (due times, reminders, supervision
+        # items, duty roster, statistics) from its own ``demo.load(ctx)``.
+        for app in DEMO_EXTENSIONS:
+            importlib.import_module(f"{app}.demo").load(ctx)
     return LoadResult(created=True, agencies=len(ctx.agencies), people=len(ctx.people), documents=len(ctx.docs),
                       seconds=time.monotonic() - started)
 

@@ -67,3 +67,18 @@ def open_tasks(document) -> list[Task]:
 def counts() -> dict[str, int]:
     return {"history": HistoryEvent.objects.count(), "opinions": Opinion.objects.count(),
             "audit": AuditEvent.objects.count(), "documents": Document.objects.count()}
+
+
+def known_year(year: int, holidays=(), workdays=()) -> None:
+    """Make a year known to the working calendar for a test that travels into it. The
+    schedule is the test's own assumption (weekdays work, plus the given days), never a
+    guess the product makes: the product refuses unknown years (RULES.md §8)."""
+    from datetime import date
+
+    from deadlines.models import CalendarDay, CalendarYear
+
+    CalendarYear.objects.get_or_create(year=year, defaults={"notice": "测试用年度安排"})
+    holidays = holidays or [date(year, 1, 1)]
+    CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=False, name="测试放假") for d in holidays]
+                                    + [CalendarDay(date=d, is_workday=True, name="测试调休") for d in workdays],
+                                    ignore_conflicts=True)

@@ -1,0 +1,5 @@
+"""API of the deadlines app."""
+
+from ninja import Router
+
+router = Router(tags=["deadlines"])

@@ -1,0 +1,5 @@
+"""API of the stats app."""
+
+from ninja import Router
+
+router = Router(tags=["stats"])
