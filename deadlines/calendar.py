@@ -188,7 +188,8 @@ class WorkCalendar:
         local = timezone.localtime(instant, LOCAL())
         if not self.is_workday(local.date()):
             return False
-        s = local.hour * 3600 + local.minute * 60 + local.second
+        # To the microsecond: 12:00:00.5 is after the end of the morning, not in it.
+        s = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
         return any(a <= s <= b for a, b in self.hours.periods)
 
     def next_working_day(self, day: date) -> date:
