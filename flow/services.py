@@ -121,6 +121,13 @@ def _due_at(document: Document, node: dict):
     return deadlines.task_due(document, node, timezone.now())
 
 
+def _due_fields(task: Task) -> dict:
+    """A task that takes over another's due time (依次办理, 转办, 交办, 撤回) keeps its
+    original due time and is scanned for reminders from now on (deadlines.reminders)."""
+    return {"original_due_at": task.original_due_at,
+            "next_reminder_at": reminders.first_check(task.document, timezone.now(), task.due_at)}
+
+
 def _condition_holds(document: Document, condition: str) -> bool:
     if condition == Condition.NEEDS_REPLY:
         return document.needs_reply
@@ -416,7 +423,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
         nxt = Task.objects.create(activation=activation, process=task.process, document=document,
                                   node_kind=task.node_kind, node_name=task.node_name, role=TaskRole.MAIN,
                                   assignee_id=person_id, assignee_unit_id=unit_id, sent_by=actor, origin_task=task,
-                                  due_at=task.due_at)
+                                  due_at=task.due_at, **_due_fields(task))
         _history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
                  to_node=task.node_name, targets=[nxt.assignee.name], opinion=opinion, on_behalf_of=on_behalf)
         _audit(actor, "send_on", document, task, to=[person_id])
@@ -641,7 +648,7 @@ def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Tas
                               node_kind=task.node_kind, node_name=task.node_name, role=task.role,
                               assignee=to_person, assignee_unit=to_person.unit if task.role == TaskRole.MAIN and
                               task.assignee_unit_id is None else task.assignee_unit, sent_by=actor, origin_task=task,
-                              note=reason[:300], due_at=task.due_at)
+                              note=reason[:300], due_at=task.due_at, **_due_fields(task))
     _history(document, actor=actor, action=HistoryAction.TRANSFER, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[to_person.name], opinion=reason, on_behalf_of=on_behalf)
     _audit(actor, "transfer", document, task, to=to_person.pk)
@@ -668,7 +675,7 @@ def assign_handler(task_id: int, *, actor, handler: Person, note: str = "") -> T
     new = Task.objects.create(activation=task.activation, process=task.process, document=document,
                               node_kind=task.node_kind, node_name=task.node_name, role=task.role, assignee=handler,
                               assignee_unit=task.assignee_unit, sent_by=actor, origin_task=task, note=note[:300],
-                              due_at=task.due_at)
+                              due_at=task.due_at, **_due_fields(task))
     _history(document, actor=actor, action=HistoryAction.ASSIGN, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[handler.name], opinion=note, on_behalf_of=on_behalf)
     _audit(actor, "assign", document, task, to=handler.pk)
@@ -737,7 +744,8 @@ def recall(task_id: int, *, actor) -> Task:
     reopened = Task.objects.create(activation=activation, process=task.process, document=document,
                                    node_kind=task.node_kind, node_name=task.node_name, role=task.role,
                                    assignee=task.assignee, assignee_unit=task.assignee_unit, sent_by=task.sent_by,
-                                   origin_task=task.origin_task, due_at=task.due_at, touched_at=now)
+                                   origin_task=task.origin_task, due_at=task.due_at, touched_at=now,
+                                   **_due_fields(task))
     old_status = task.status
     task.status = TaskStatus.WITHDRAWN
     task.version += 1
