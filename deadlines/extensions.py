@@ -137,17 +137,11 @@ def _history(document: Document, *, actor, task: Task | None, opinion: str, targ
 
 
 def _move_task(task: Task, new_due: datetime, now: datetime) -> None:
-    """Move a task's due time (never its original) and recompute when its reminders fall due."""
+    """Move a task's due time (never its original) and recompute when its reminders fall
+    due (stages already sent are not sent again: ``reminders.reschedule``)."""
     task.due_at = new_due
-    task.next_reminder_at = _next_reminder(task, now)
-    task.save(update_fields=["due_at", "next_reminder_at"])
-
-
-def _next_reminder(task: Task, now: datetime):
-    reschedule = getattr(reminders, "reschedule", None)
-    if reschedule is not None:  # helper H1's function, once it lands
-        return reschedule(task, now)
-    return reminders.next_check(task.document, task.created_at, task.due_at, now)
+    task.save(update_fields=["due_at"])
+    reminders.reschedule(task, now)
 
 
 def _url(document: Document) -> str:
