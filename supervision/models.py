@@ -113,6 +113,39 @@ class ProgressReport(models.Model):
         return self.due_at is not None and self.reported_at > self.due_at
 
 
+class SupervisionEvent(models.Model):
+    """The record of a supervision item (督办记录): opening, repeated instructions, reports
+    and their review, manual 催办, the 停滞 flag with its escalation, 办结销号. Append-only;
+    the item page and the bulletin read it, and a stall is escalated once per event."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "立项督办"
+        ATTACH = "attach", "再次批示"
+        REPORT = "report", "报送进展"
+        FINAL = "final", "报送办结报告"
+        ACCEPT = "accept", "审核通过"
+        RETURN = "return", "退回补充"
+        CLOSE = "close", "办结销号"
+        CHASE = "chase", "催办"
+        STALL = "stall", "停滞督促"
+
+    item = models.ForeignKey(SupervisionItem, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name="操作人")
+    at = models.DateTimeField("时间", default=timezone.now)
+    text = models.CharField("内容", max_length=500, blank=True)
+    recipients = models.JSONField("通知对象", default=list, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = verbose_name_plural = "督办记录"
+        indexes = [models.Index(fields=["item", "kind", "at"], name="supervision_event_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
 class ErrorCategory(models.TextChoices):
     PROCEDURE = "程序", "程序"
     FORMAT = "格式", "格式"
