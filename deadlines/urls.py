@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import admin_views
 
 app_name = "deadlines"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # working calendar, hours, time-limit rules, reminder policy (system administrator)
+    path("admin/calendar/", admin_views.calendar_year, name="calendar"),
+    path("admin/calendar/<int:year>/", admin_views.calendar_year, name="calendar_year"),
+    path("admin/calendar/enter/", admin_views.calendar_enter, name="calendar_enter"),
+    path("admin/calendar/day/", admin_views.calendar_day, name="calendar_day"),
+    path("admin/hours/", admin_views.hours, name="hours"),
+    path("admin/policy/", admin_views.policy, name="policy"),
+    path("admin/rules/", admin_views.rule_list, name="rules"),
+    path("admin/rules/new/", admin_views.rule_edit, name="rule_new"),
+    path("admin/rules/<int:rule_id>/", admin_views.rule_edit, name="rule_edit"),
+    path("admin/rules/<int:rule_id>/deactivate/", admin_views.rule_deactivate, name="rule_deactivate"),
+]

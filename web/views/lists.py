@@ -16,7 +16,9 @@ URGENCIES = ["特提", "特急", "加急", "平急"]
 def dashboard(request):
     person = request.person
     if person.admin_role:
-        return render(request, "web/dashboard_admin.html", {})
+        from deadlines.services import missing_next_year
+
+        return render(request, "web/dashboard_admin.html", {"missing_year": missing_next_year()})
     now = timezone.now()
     inbox = flow_selectors.inbox(person)
     to_read = flow_selectors.to_read(person)
