@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from flow.models import Task, TaskRole, TaskStatus
 from org.models import OFFICE_POSTS, AdminRole, Delegation, PostKind
+from stats.access import NAV_POSTS as STATS_POSTS
 
 
 def navigation(request):
@@ -29,6 +30,7 @@ def navigation(request):
         "is_auditor": person.admin_role == AdminRole.AUDITOR,
         "is_clerk": not person.admin_role and bool(kinds & {PostKind.CLERK, PostKind.CONFIDENTIAL_CLERK}),
         "is_office": not person.admin_role and bool(kinds & set(OFFICE_POSTS)),
+        "can_stats": not person.admin_role and bool(kinds & STATS_POSTS),
         "inbox": 0,
         "toread": 0,
     }

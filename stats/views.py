@@ -1,0 +1,143 @@
+"""The statistics pages: the dashboard (charts and tables) and its Excel export. Both take
+the same filters (``selectors.parse_filter``) and read the same report."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+
+from gongwen.errors import DomainError, PermissionDenied
+from org.models import Unit
+from web.views.common import person_required
+
+from . import access, selectors
+from .tables import tables
+
+YEARS_BACK = 5
+SUFFIX = {"hours": "（工作小时）", "rate": "（%）"}
+
+
+def _report(request):
+    scope = access.scope_for(request.person)
+    if scope is None:
+        raise DjangoPermissionDenied(access.REFUSAL)
+    g = request.GET
+    try:
+        f = selectors.parse_filter(scope, agency=g.get("agency"), year=g.get("year"), month=g.get("month"),
+                                   unit=g.get("unit"))
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    return scope, f, selectors.monthly_report(scope, f)
+
+
+def _chart_data(report) -> dict:
+    """What the charts draw (the same figures as the tables)."""
+    if report.deployment:
+        bars = [(a.agency.short_name or a.agency.name, a) for a in report.agencies]
+    else:
+        bars = [(u.unit.name, u) for u in report.units]
+    return {
+        "bars": {
+            "labels": [label for label, _ in bars],
+            "on_time": [row.on_time for _, row in bars],
+            "late": [row.late_extended for _, row in bars],
+            "open": [row.open_end - row.overdue_end for _, row in bars],
+            "overdue": [row.overdue_end for _, row in bars],
+        },
+        "trend": {
+            "labels": [t["label"] for t in report.trend],
+            "completion": [None if t["completion_rate"] is None else round(t["completion_rate"] * 100, 1)
+                           for t in report.trend],
+            "on_time": [None if t["on_time_rate"] is None else round(t["on_time_rate"] * 100, 1)
+                        for t in report.trend],
+        },
+    }
+
+
+@person_required
+def dashboard(request):
+    try:
+        scope, f, report = _report(request)
+    except DomainError as exc:
+        scope = access.scope_for(request.person)
+        if scope is None:
+            raise DjangoPermissionDenied(access.REFUSAL) from None
+        return render(request, "stats/dashboard.html", {"error": exc.message, "scope": scope,
+                                                        **_choices(scope, None)}, status=400)
+    return render(request, "stats/dashboard.html", {
+        "report": report, "scope": scope, "filter": f, "tables": tables(report), "charts": _chart_data(report),
+        "query": f.query(), **_choices(scope, f),
+    })
+
+
+def _choices(scope, f) -> dict:
+    year = timezone.localdate().year
+    agency_id = scope.agency_id if f is None else f.agency_id
+    units = Unit.objects.none()
+    if agency_id is not None:
+        units = Unit.objects.filter(agency_id=agency_id)
+        if scope.unit_ids is not None:
+            units = units.filter(pk__in=scope.unit_ids)
+    return {"agencies": scope.agencies(), "units": units.order_by("sort_order", "id"),
+            "years": list(range(year, year - YEARS_BACK, -1)), "months": list(range(1, 13))}
+
+
+@person_required
+def export(request):
+    try:
+        scope, f, report = _report(request)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    wb = Workbook(write_only=True)
+    place = report.agency.name if report.agency else "全部机关"
+    if report.unit:
+        place += report.unit.name
+    for table in tables(report):
+        ws = wb.create_sheet(table.title[:31])
+        ws.column_dimensions["A"].width = 24
+        for i in range(len(table.columns)):
+            ws.column_dimensions[_column_letter(i + 1)].width = 12
+        ws.append([f"{place}{report.period}{table.title}"])
+        ws.append([f"统计截至{timezone.localtime(report.as_of):%Y年%m月%d日 %H:%M}" if report.as_of else ""])
+        header = []
+        for name in [table.first, *[c.label + SUFFIX.get(c.kind, "") for c in table.columns]]:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", wrap_text=True)
+            header.append(cell)
+        ws.append(header)
+        for label, cells in table.rows:
+            ws.append([label, *[_excel(v, c) for v, c in zip(cells, table.columns, strict=True)]])
+        if table.total is not None:
+            ws.append(["合计", *[_excel(v, c) for v, c in zip(table.total, table.columns, strict=True)]])
+        if table.note:
+            ws.append([])
+            ws.append([table.note])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    name = f"月度统计-{f.year}{f.month:02d}.xlsx"
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (f"attachment; filename=\"stats-{f.year}{f.month:02d}.xlsx\"; "
+                                       f"filename*=UTF-8''{quote(name)}")
+    return response
+
+
+def _column_letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n + 1)
+
+
+def _excel(value, column):
+    if value is not None and column.kind == "rate":
+        return round(value * 100, 1)
+    return value
