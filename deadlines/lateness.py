@@ -28,7 +28,7 @@ from documents.models import Document, Status
 from flow.models import Task, TaskStatus
 from org.models import Agency, Unit
 
-from .calendar import LOCAL, YearUnknown
+from .calendar import LOCAL, WorkCalendar, YearUnknown
 from .models import Extension
 from .services import calendar_for
 
@@ -109,9 +109,11 @@ class LatenessPair:
 
 
 def measure(due_at: datetime | None, finished_at: datetime | None, agency: Agency | None,
-            now: datetime | None = None) -> Lateness:
+            now: datetime | None = None, *, calendar: WorkCalendar | None = None) -> Lateness:
+    """How late something finished at ``finished_at`` (None: still open, measured at
+    ``now``) is against ``due_at``. Pass ``calendar`` when measuring many things."""
     now = now or timezone.now()
-    calendar = calendar_for(agency)
+    calendar = calendar or calendar_for(agency)
     day_minutes = calendar.hours.day_seconds / 60
     end = finished_at or now
     if due_at is None or end <= due_at:
@@ -124,17 +126,19 @@ def measure(due_at: datetime | None, finished_at: datetime | None, agency: Agenc
     return Lateness(due_at, finished_at, end, True, end - due_at, days, working, day_minutes)
 
 
-def task_lateness(task: Task, now: datetime | None = None, agency: Agency | None = None) -> LatenessPair:
-    agency = agency or task.document.agency
+def task_lateness(task: Task, now: datetime | None = None, *, calendar: WorkCalendar | None = None) -> LatenessPair:
+    calendar = calendar or calendar_for(task.document.agency)
     finished = task.done_at if task.status != TaskStatus.OPEN else None
-    return LatenessPair(measure(task.original_due_at, finished, agency, now),
-                        measure(task.due_at, finished, agency, now))
+    return LatenessPair(measure(task.original_due_at, finished, None, now, calendar=calendar),
+                        measure(task.due_at, finished, None, now, calendar=calendar))
 
 
-def document_lateness(document: Document, now: datetime | None = None) -> LatenessPair:
+def document_lateness(document: Document, now: datetime | None = None, *,
+                      calendar: WorkCalendar | None = None) -> LatenessPair:
+    calendar = calendar or calendar_for(document.agency)
     finished = document.closed_at if document.status != Status.IN_PROGRESS else None
-    return LatenessPair(measure(document.original_due_at, finished, document.agency, now),
-                        measure(document.due_at, finished, document.agency, now))
+    return LatenessPair(measure(document.original_due_at, finished, None, now, calendar=calendar),
+                        measure(document.due_at, finished, None, now, calendar=calendar))
 
 
 @dataclass
@@ -178,10 +182,11 @@ class Holding:
         return self.lateness.original.late
 
 
-def holders(document: Document, now: datetime | None = None) -> list[Holding]:
+def holders(document: Document, now: datetime | None = None, *,
+            calendar: WorkCalendar | None = None) -> list[Holding]:
     """Everyone who held the document, in the order they received it (one query)."""
     now = now or timezone.now()
-    calendar = calendar_for(document.agency)
+    calendar = calendar or calendar_for(document.agency)
     day_minutes = calendar.hours.day_seconds / 60
     rows = []
     tasks = (Task.objects.filter(document=document).select_related("assignee", "assignee_unit", "acted_by")
@@ -193,7 +198,7 @@ def holders(document: Document, now: datetime | None = None) -> list[Holding]:
         except YearUnknown:
             held = None
         rows.append(Holding(task, task.created_at, done, held, day_minutes,
-                            task_lateness(task, now, agency=document.agency)))
+                            task_lateness(task, now, calendar=calendar)))
     return rows
 
 

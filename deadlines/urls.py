@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import admin_views
+from . import extension_views as extension
 
 app_name = "deadlines"
 
@@ -16,4 +17,9 @@ urlpatterns: list = [
     path("admin/rules/new/", admin_views.rule_edit, name="rule_new"),
     path("admin/rules/<int:rule_id>/", admin_views.rule_edit, name="rule_edit"),
     path("admin/rules/<int:rule_id>/deactivate/", admin_views.rule_deactivate, name="rule_deactivate"),
+    # extensions (延期): request, decide, the sender's agreement, the office's pending list
+    path("extensions/", extension.pending_list, name="extensions"),
+    path("extensions/<int:extension_id>/decide/", extension.decide_extension, name="extension_decide"),
+    path("documents/<int:pk>/extensions/request/", extension.request_extension, name="extension_request"),
+    path("documents/<int:pk>/extensions/sender/", extension.record_sender_agreement, name="extension_sender"),
 ]
