@@ -10,6 +10,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
@@ -267,6 +268,9 @@ def open_item(request):
 def _month_params(request) -> tuple[int, int]:
     today = timezone.localdate()
     year, month = _int(request.GET.get("year")), _int(request.GET.get("month"))
+    if "ym" in request.GET:
+        year, _, month = (request.GET.get("ym") or "").partition("-")
+        year, month = _int(year), _int(month)
     if year is None or month is None:
         year, month = today.year, today.month
     return year, month
@@ -297,7 +301,7 @@ def bulletin_download(request):
             data = bulletin.pdf_bytes(data)
     except DomainError as exc:
         refuse(request, exc)
-        return redirect(f"{request.path.rsplit('/', 2)[0]}/?year={year}&month={month}")
+        return redirect(f"{reverse('supervision:bulletin')}?year={year}&month={month}")
     content_type = "application/pdf" if fmt == "pdf" else \
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     ext = "pdf" if fmt == "pdf" else "docx"

@@ -13,6 +13,8 @@ from documents.access import can_view
 from flow import services as flow
 from gongwen.errors import DomainError, NotFound
 from org.models import Person, Unit
+from supervision import services as supervision
+from supervision.forms import supervise_from_post
 
 from ..forms import IncomingForm
 from .common import person_required, refuse, visible_document
@@ -73,12 +75,18 @@ def op_send_on(request, person, document):
     lead_unit = Unit.objects.filter(pk=_int(request.POST.get("lead_unit"))).first() if request.POST.get(
         "lead_unit") else None
     assist = _units(request, "assist_units") if request.POST.get("assist_units_shown") else None
-    task = flow.send_on(
-        _task_id(request), actor=person, opinion=_opinion(request), next_assignees=_people(
-            request, "next_assignees", "next_order") or None,
+    kwargs = dict(
+        opinion=_opinion(request), next_assignees=_people(request, "next_assignees", "next_order") or None,
         next_mode=request.POST.get("next_mode") or None, lead_unit=lead_unit, assist_units=assist,
         needs_reply=_bool(request, "needs_reply"), needs_leader_approval=_bool(request, "needs_leader_approval"),
         reply_text=request.POST.get("reply_text") if request.POST.get("reply_text_shown") else None)
+    if request.POST.get("supervise"):  # the leader ticked 督办: instruct and supervise in one transaction
+        task, item = supervision.instruct_and_supervise(
+            _task_id(request), actor=person, supervise=supervise_from_post(request.POST, document.agency), **kwargs)
+        document.refresh_from_db()
+        return (f"已办理“{task.node_name}”，并列入督办事项{item.number}（批示{item.instruction_count}次）。"
+                f"本件当前环节：{document.stage}。")
+    task = flow.send_on(_task_id(request), actor=person, **kwargs)
     document.refresh_from_db()
     return f"已办理“{task.node_name}”。本件当前环节：{document.stage}。"
 
