@@ -12,7 +12,19 @@ from ninja.renderers import JSONRenderer
 
 from . import errors
 from .auth import session_auth, token_auth
-from .routers import audit, deadlines, documents, org, stats, supervision, tasks, templates, tokens, workbench
+from .routers import (
+    audit,
+    calendar,
+    deadlines,
+    documents,
+    org,
+    stats,
+    supervision,
+    tasks,
+    templates,
+    tokens,
+    workbench,
+)
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -41,5 +53,6 @@ api.add_router("/tasks", tasks.router)
 api.add_router("/templates", templates.router)
 api.add_router("/audit", audit.router)
 api.add_router("/deadlines", deadlines.router)
+api.add_router("/calendar", calendar.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/stats", stats.router)
