@@ -150,8 +150,13 @@ def build(*, actor: Person, year: int, month: int, now: datetime | None = None) 
         if not (item.closed_at is not None and item.closed_at < start):
             result.supervised += 1
         reports = sorted((r for r in item.reports.all() if r.reported_at <= cutoff), key=lambda r: r.reported_at)
+        last = reports[-1] if reports else None
+        # A final report handed in and not sent back (by the cut-off): the unit is done, the
+        # office reviews; no progress report is expected and the item is not overdue.
+        awaiting_review = last is not None and last.kind == ProgressReport.Kind.FINAL and not (
+            last.review == ProgressReport.Review.REJECTED and last.reviewed_at and last.reviewed_at <= cutoff)
         # Overdue at the cut-off.
-        if item.due_at < cutoff and not closed_by_cutoff:
+        if item.due_at < cutoff and not closed_by_cutoff and not awaiting_review:
             result.overdue.append(OverdueRow(item, _working_days(calendar, item.due_at, cutoff)))
         # Stalled during the month: flagged before the cut-off, not cleared before the month.
         stall = None
@@ -182,9 +187,6 @@ def build(*, actor: Person, year: int, month: int, now: datetime | None = None) 
         finals = [r for r in reports if r.kind == ProgressReport.Kind.FINAL]
         if start <= item.due_at < cutoff and not finals:
             rate(item.lead_unit).missing += 1
-        last = reports[-1] if reports else None
-        awaiting_review = last is not None and last.kind == ProgressReport.Kind.FINAL and not (
-            last.review == ProgressReport.Review.REJECTED and last.reviewed_at and last.reviewed_at <= cutoff)
         if not awaiting_review:
             try:
                 due = calendar.add_days(last.reported_at if last else item.created_at, item.report_interval_days)
