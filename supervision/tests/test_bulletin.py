@@ -80,7 +80,7 @@ def _docx_text(data: bytes) -> tuple[str, list[list[list[str]]]]:
 
 
 def test_the_docx_lists_the_items(scene, monday):
-    o, s = scene.o, scene
+    s = scene
     overdue, late, excused, _ = march(scene, monday)
     b = bulletin.build(actor=s.supervisor, year=2026, month=3)
     text, tables = _docx_text(bulletin.docx_bytes(b))
