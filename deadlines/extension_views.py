@@ -82,10 +82,12 @@ def panel_context(document, request) -> dict:
     mine = []
     can_decide = False
     if person is not None and not person.admin_role:
-        on_behalf = set(delegators_of(person)) if document.is_open else set()
-        mine = [h.task for h in holders
-                if h.task.status == TaskStatus.OPEN and h.task.role == TaskRole.MAIN and h.task.due_at is not None
-                and (h.task.assignee_id == person.pk or h.task.assignee_id in on_behalf)]
+        timed = [h.task for h in holders
+                 if h.task.status == TaskStatus.OPEN and h.task.role == TaskRole.MAIN and h.task.due_at is not None]
+        # Whose tasks the person stands in for: asked only when someone else holds one.
+        others = any(t.assignee_id != person.pk for t in timed)
+        on_behalf = set(delegators_of(person)) if others else set()
+        mine = [t for t in timed if t.assignee_id == person.pk or t.assignee_id in on_behalf]
         can_decide = services.can_decide(person, document.agency_id)
     return {
         "document": document,

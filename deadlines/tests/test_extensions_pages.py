@@ -162,3 +162,31 @@ def test_holders_table_lateness_on_the_page(client, office, doc, clock):
     assert "在办" in html and "1天·1个工作日1小时" in html
     assert date(2026, 3, 13)  # the document's own due time is still ahead
     assert "未逾期" in html
+
+
+def test_panel_query_count_does_not_grow_with_history(client, office, doc, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from deadlines import extensions as ext_services
+
+    o = office
+    c = login(client, o.director)
+    url = f"/documents/{doc.pk}/"
+    c.get(url)  # the first visit may write (touch)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx)
+
+    first = queries()
+    task = task_of(doc, o.head_a)
+    for i in range(3):
+        ext = ext_services.request_extension(task.pk, actor=o.head_a, new_due_at=at(2026, 3, 10, 10 + i, 0),
+                                             reason=f"第{i + 1}次")
+        ext_services.decide_extension(ext.pk, actor=o.secretary, approve=i != 1, note="意见")
+    ext_services.record_sender_agreement(doc.pk, actor=o.clerk, new_due_at=None, agreed_with="刘处长")
+    flow.circulate(doc.pk, actor=o.clerk, readers=[o.leader_b, o.principal, o.head_c])
+    assert Extension.objects.count() == 4
+    assert queries() <= first
