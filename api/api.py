@@ -17,6 +17,7 @@ from .routers import (
     calendar,
     deadlines,
     documents,
+    extensions,
     org,
     stats,
     supervision,
@@ -56,3 +57,4 @@ api.add_router("/deadlines", deadlines.router)
 api.add_router("/calendar", calendar.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/stats", stats.router)
+api.add_router("/extensions", extensions.router)

@@ -1,11 +1,19 @@
 from django.urls import path
 
-from . import admin_views
+from . import admin_views, views
 from . import extension_views as extension
 
 app_name = "deadlines"
 
 urlpatterns: list = [
+    # reminders (催办): my notifications, the office's overdue list, manual 催办
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("tasks/<int:task_id>/remind/", views.task_remind, name="task_remind"),
+    path("documents/<int:pk>/remind/", views.document_remind, name="document_remind"),
     # working calendar, hours, time-limit rules, reminder policy (system administrator)
     path("admin/calendar/", admin_views.calendar_year, name="calendar"),
     path("admin/calendar/<int:year>/", admin_views.calendar_year, name="calendar_year"),

@@ -1,12 +1,14 @@
 """Navigation context for every page: who is signed in, what they may open, and the
-counts of the badges. Cheap on purpose: one query for the posts, one for both counts
+counts of the badges. Cheap on purpose: one query for the posts, one for both counts, one
+for the unread notifications
 (the person row itself is loaded once per request through ``request.user.person``)."""
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from deadlines.models import Notification
 from flow.models import Task, TaskRole, TaskStatus
-from org.models import OFFICE_POSTS, AdminRole, Delegation, PostKind
+from org.models import LEADER_POSTS, OFFICE_POSTS, AdminRole, Delegation, PostKind
 from stats.access import NAV_POSTS as STATS_POSTS
 
 
@@ -33,6 +35,9 @@ def navigation(request):
         "can_stats": not person.admin_role and bool(kinds & STATS_POSTS),
         "inbox": 0,
         "toread": 0,
+        # 逾期与临期 (deadlines.overdue.OVERDUE_POSTS): office staff, supervisors, leaders.
+        "can_overdue": not person.admin_role and bool(kinds & {*OFFICE_POSTS, PostKind.SUPERVISOR, *LEADER_POSTS}),
+        "unread": 0,
     }
     if not person.admin_role:
         # Same sets as flow.selectors.inbox / to_read (own tasks and those of people I
@@ -46,4 +51,6 @@ def navigation(request):
             toread=Count("id", filter=Q(role=TaskRole.CIRCULATE)),
         )
         nav["inbox"], nav["toread"] = counts["inbox"], counts["toread"]
+        # Unread notifications (消息), on the index (recipient, read_at, created_at).
+        nav["unread"] = Notification.objects.filter(recipient=person, read_at__isnull=True).count()
     return {"nav": nav}

@@ -7,8 +7,33 @@ register = template.Library()
 
 @register.inclusion_tag("deadlines/_document_panel.html", takes_context=True)
 def deadlines_panel(context, document):
-    """Due times, reminders (催办) and manual 催办 on the document page."""
-    return {"document": document, "request": context.get("request")}
+    """Due times, reminders (催办) and manual 催办 on the document page: the document's
+    due time (original and current), each current holder's due time with 逾期/临期, the
+    reminders sent, and the 催办 form for the office and supervisors."""
+    from django.utils import timezone
+
+    from deadlines import overdue, reminders
+    from flow.models import TaskRole, TaskStatus
+
+    request = context.get("request")
+    person = getattr(request, "person", None) or getattr(getattr(request, "user", None), "person", None)
+    now = timezone.now()
+    holders = context.get("holders")
+    if holders is None:
+        holders = document.tasks.filter(status=TaskStatus.OPEN).select_related("assignee", "assignee_unit")
+    timed = [t for t in holders if t.due_at and t.status == TaskStatus.OPEN and t.role != TaskRole.CIRCULATE]
+    bound = None
+    if any(t.due_at > now for t in timed):
+        bound = overdue.approaching_bound(overdue.display_calendar(document.agency), now)
+    for t in timed:
+        t.due_state = overdue.state_of(t.due_at, now, bound or now)
+    return {
+        "document": document, "request": request, "now": now, "timed": timed,
+        "reminders": overdue.document_reminders(document, 20),
+        "can_remind": document.is_open and reminders.can_remind(person, document),
+        "default_message": "请抓紧办理，按时办结；确需延期的，请及时申请延期。",
+        "doc_state": overdue.state_of(document.due_at, now, bound or now) if document.is_open else "",
+    }
 
 
 @register.inclusion_tag("deadlines/_extensions_panel.html", takes_context=True)
