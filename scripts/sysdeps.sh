@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # System (Debian) packages Gongwen needs, installed with apt-get when missing.
 #
-#   scripts/sysdeps.sh run    what `make run` needs: a Python that can make a venv (python3-venv)
-#   scripts/sysdeps.sh test   also: Chromium for the browser tests, a CJK font so their
-#                             screenshots show Chinese, and the PostgreSQL server binaries
+#   scripts/sysdeps.sh run    what `make run` needs: a Python that can make a venv (python3-venv),
+#                             LibreOffice Writer (headless) for the bulletin PDF and a CJK font
+#   scripts/sysdeps.sh test   also: Chromium for the browser tests and the PostgreSQL server binaries
 #   scripts/sysdeps.sh ci     as test, plus make, and always runs apt-get update (.ci/run)
 #
 # Checks what is there first and does nothing when all is present, so `make` stays fast.
@@ -30,13 +30,17 @@ fi
 if [ "$kind" = ci ]; then
     command -v make >/dev/null 2>&1 || missing+=(make)
 fi
+# LibreOffice (headless Writer) converts the monthly supervision bulletin to PDF, and a CJK
+# font lets that PDF (and the browser tests' screenshots) show Chinese.
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+if command -v fc-list >/dev/null 2>&1; then
+    [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] || missing+=(fonts-noto-cjk)
+else
+    dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' || missing+=(fonts-noto-cjk)
+fi
+
 if [ "$kind" = test ] || [ "$kind" = ci ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
-    if command -v fc-list >/dev/null 2>&1; then
-        [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] || missing+=(fonts-noto-cjk)
-    else
-        dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' || missing+=(fonts-noto-cjk)
-    fi
     if [ -z "${GONGWEN_PG_URL:-}" ] && ! bash scripts/with_postgres.sh --check >/dev/null 2>&1; then
         missing+=(postgresql)
     fi
