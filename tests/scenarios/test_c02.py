@@ -36,9 +36,10 @@ a Saturday that is not a make-up workday would not keep the story's shape). So t
 working-time figures are the same on every timeline and the calendar-day ones differ.
 
 The monthly report (per division, documents finished late) is asserted with
-``deadlines.lateness.monthly_late_by_unit``: the lead division finished eight documents
-late in the month of the reply (this one and seven others), as one division had in the
-original month.
+``deadlines.lateness.monthly_late_by_unit`` and with the monthly statistics
+(``stats.services.compute_month``): the lead division finished eight documents late in
+the month of the reply (this one and seven others), as one division had in the original
+month.
 """
 
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, TaskRole
 from org.models import Post, PostKind, Unit
+from stats.models import UnitMonthStat
+from stats.services import compute_month
 from tests.factories import person
 from tests.helpers import open_task
 
@@ -334,3 +337,11 @@ def test_c02_reply_answered_a_week_late(office, divisions, timeline, agreed):
         assert by_unit[lead_unit].late_extended == 8 and by_unit[lead_unit].extended == (1 if agreed else 0)
         assert by_unit[o.div_b].finished == 1 and by_unit[o.div_b].late_original == 0
         assert month[0].unit == lead_unit
+        # The monthly statistics (stats app) count the same, per division.
+        compute_month(story.reply.year, story.reply.month, o.gov, now=timezone.now())
+        stat = UnitMonthStat.objects.get(unit=lead_unit, year=story.reply.year, month=story.reply.month)
+        assert (stat.docs_closed, stat.docs_late_original, stat.docs_late_extended) == (8, 8, 8)
+        other = UnitMonthStat.objects.get(unit=o.div_b, year=story.reply.year, month=story.reply.month)
+        assert (other.docs_closed, other.docs_late_original) == (1, 0)
+        # Its handling task finished late too, against both due times.
+        assert stat.late_original >= 8 and stat.late_extended >= 8
