@@ -17,6 +17,7 @@ from .routers import (
     calendar,
     deadlines,
     documents,
+    errorbook,
     extensions,
     org,
     stats,
@@ -56,5 +57,6 @@ api.add_router("/audit", audit.router)
 api.add_router("/deadlines", deadlines.router)
 api.add_router("/calendar", calendar.router)
 api.add_router("/supervision", supervision.router)
+api.add_router("/errorbook", errorbook.router)
 api.add_router("/stats", stats.router)
 api.add_router("/extensions", extensions.router)

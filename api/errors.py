@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "text": "CSV 内容", "file": "文件", "role": "类别", "replaces": "被替换的文件", "reader_ids": "传阅人",
     "person_ids": "人员", "unit_ids": "处室", "to_person_id": "接收人", "handler_id": "承办人",
     "to_activation_id": "退回环节", "next_assignee_ids": "下一环节办理人", "lead_unit_id": "主办单位",
+    "error_category": "差错类别", "unit_at_fault_id": "责任单位",
     "assist_unit_ids": "协办单位", "resolution": "分歧处理意见", "clearance": "涉密等级",
     "is_active": "在岗", "nodes": "环节", "document_id": "公文编号", "task_id": "待办编号", "version_id": "文件版本编号",
     "post_id": "岗位编号", "delegation_id": "委托编号", "token_id": "令牌编号", "template_id": "模板编号",

@@ -607,6 +607,7 @@ class SendOnIn(InSchema):
 class ReturnIn(InSchema):
     to_activation_id: Id = Field(description="退回到的环节（见 available.return_targets）")
     reason: str
+    error_category: str = Field(max_length=10, description="差错类别（必填，记入错题本）：程序 / 格式 / 文字 / 内容 / 时效")
 
 
 class AddSignerIn(InSchema):
@@ -651,6 +652,7 @@ class CirculateIn(InSchema):
 class RejectIn(InSchema):
     reason: str = Field(max_length=500)
     kind: str = Field("退文", description="退文 / 直送件 / 越级件 / 乱投件", max_length=10)
+    error_category: str = Field(max_length=10, description="差错类别（必填，记入错题本，计来文单位）：程序 / 格式 / 文字 / 内容 / 时效")
 
 
 class ReturnRecordOut(Schema):

@@ -25,6 +25,7 @@ from documents.models import Document, DocumentReturn, ReturnKind, Status
 from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
 from org.models import Person, PostKind, Unit
 from org.selectors import has_post, leaders_in_charge, persons_with_post, unit_heads
+from supervision import errorbook
 
 from . import access, gates
 from .models import (
@@ -566,8 +567,14 @@ def return_targets(task: Task) -> list[Activation]:
 
 
 @transaction.atomic
-def return_task(task_id: int, *, actor, to_activation_id: int, reason: str) -> Activation:
-    """退回: send the document back to an earlier node, to the people who handled it there."""
+def return_task(task_id: int, *, actor, to_activation_id: int, reason: str,
+                error_category: str | None = None) -> Activation:
+    """退回: send the document back to an earlier node, to the people who handled it there.
+
+    Writes an error-book entry (错题本, C14) in the same transaction: ``error_category``
+    (程序/格式/文字/内容/时效) against the unit of whoever handled the node returned to.
+    Pages and the API always ask for the category; callers that name none get 程序
+    (``supervision.errorbook.DEFAULT_RETURN_CATEGORY``)."""
     task, document, on_behalf = _begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError(f"{task.get_role_display()}人员不能退回本件，请签署意见。")
@@ -575,6 +582,7 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str) -> A
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("退回必须写明理由。")
+    error_category = errorbook.check_category(error_category, default=errorbook.DEFAULT_RETURN_CATEGORY)
     target = next((a for a in return_targets(task) if a.pk == to_activation_id), None)
     if target is None:
         raise DomainError("只能退回到本件已经过的前面环节。")
@@ -594,7 +602,9 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str) -> A
                     previous=task.activation, origin=task)
     _history(document, actor=actor, action=HistoryAction.RETURN, task=task, from_node=task.node_name,
              to_node=node["name"], targets=[a[0].name for a in assignees], opinion=reason, on_behalf_of=on_behalf)
-    _audit(actor, "return", document, task, to_node=node["key"], reason=reason)
+    errorbook.record_return(document=document, task=task, actor=actor, category=error_category,
+                            unit_at_fault=errorbook.fault_unit_of(handlers), to_node=node["name"], reason=reason)
+    _audit(actor, "return", document, task, to_node=node["key"], reason=reason, error_category=error_category)
     _refresh_stage(document)
     return new
 
@@ -885,9 +895,15 @@ def resolve_disagreement(task_id: int, *, actor, resolution: str) -> Opinion:
 
 
 @transaction.atomic
-def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETURN) -> DocumentReturn:
+def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETURN,
+           error_category: str | None = None) -> DocumentReturn:
     """退文: the office sends the document back to its sender with the reason; the
-    document closes and the return is counted against the sender."""
+    document closes and the return is counted against the sender.
+
+    Writes an error-book entry (错题本, C14) against the sending agency in the same
+    transaction. Pages and the API always ask for ``error_category``; callers that name
+    none get the default of the kind (``supervision.errorbook.DEFAULT_REJECT_CATEGORY``:
+    直送件, 越级件, 乱投件 and a plain 退文 are all 程序)."""
     _not_admin(actor)
     document = _lock_document(document_id)
     access.require_office_staff(actor, document, "退文")
@@ -898,6 +914,7 @@ def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETUR
         raise DomainError("退文必须写明理由。")
     if kind not in ReturnKind.values:
         raise DomainError("退文类别无效。")
+    error_category = errorbook.check_category(error_category, default=errorbook.default_reject_category(kind))
     open_nodes = Task.objects.filter(document=document, status=TaskStatus.OPEN, activation__is_side=False)
     allowed = all(Operation.REJECT in t.process.node(t.activation.node_key)["operations"]
                   for t in open_nodes.select_related("process", "activation"))
@@ -912,7 +929,9 @@ def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETUR
     document.status, document.closed_at = Status.RETURNED, timezone.now()
     _history(document, actor=actor, action=HistoryAction.REJECT, from_node=document.stage,
              to_node=document.sender_display or "来文单位", opinion=f"{kind}：{reason}")
-    audit.record(actor=actor, action="flow.reject", target=document, new={"kind": kind, "reason": reason})
+    errorbook.record_reject(document=document, actor=actor, category=error_category, kind=kind, reason=reason)
+    audit.record(actor=actor, action="flow.reject", target=document,
+                 new={"kind": kind, "reason": reason, "error_category": error_category})
     _refresh_stage(document)
     return record
 

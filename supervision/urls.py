@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import errorbook_views, views
 
 app_name = "supervision"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("new/", views.open_item, name="open"),
     path("bulletin/", views.bulletin_page, name="bulletin"),
     path("bulletin/download", views.bulletin_download, name="bulletin_download"),
+    # The error book (错题本, errorbook_views).
+    path("errorbook/", errorbook_views.weekly, name="errorbook"),
+    path("errorbook/export.xlsx", errorbook_views.export, name="errorbook_export"),
+    path("errorbook/print/", errorbook_views.print_report, name="errorbook_print"),
+    path("errorbook/correct/<int:pk>/", errorbook_views.correct, name="errorbook_correct"),
     path("<int:pk>/", views.item, name="item"),
     path("<int:pk>/<str:op>/", views.item_op, name="item_op"),
 ]

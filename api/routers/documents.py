@@ -15,6 +15,7 @@ from documents.models import DocumentFile, FileVersion
 from flow import selectors as flow_selectors
 from flow import services as flow
 from gongwen.errors import NotFound
+from supervision.errorbook import check_category
 
 from ..common import (
     ERRORS_READ,
@@ -238,10 +239,11 @@ def circulate(request, document_id: PathId, payload: CirculateIn):
 
 
 @router.post("/{document_id}/reject", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
-             summary="退文（办公室）", description="退回来文单位并写明理由；本件终止，按来文单位计数。")
+             summary="退文（办公室）", description="退回来文单位并写明理由、选择差错类别（记入错题本）；本件终止，按来文单位计数。")
 def reject(request, document_id: PathId, payload: RejectIn):
     me = caller(request)
     visible_document(me, document_id)
-    record = flow.reject(document_id, actor=me, reason=payload.reason, kind=payload.kind)
+    record = flow.reject(document_id, actor=me, reason=payload.reason, kind=payload.kind,
+                         error_category=check_category(payload.error_category))
     return operation_out(document_id, return_record=record)
 

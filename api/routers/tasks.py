@@ -8,6 +8,7 @@ from documents import services as document_services
 from flow import selectors
 from flow import services as flow
 from flow.models import Task
+from supervision.errorbook import check_category
 
 from ..common import (
     ERRORS_WRITE,
@@ -93,11 +94,12 @@ def complete(request, task_id: PathId, payload: OpinionIn):
 
 
 @router.post("/{task_id}/return", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
-             summary="退回", description="退回到本件已经过的前面环节（见文件详情 available.return_targets），须写明理由。")
+             summary="退回", description="退回到本件已经过的前面环节（见文件详情 available.return_targets），须写明理由并选择差错类别（记入错题本）。")
 def return_task(request, task_id: PathId, payload: ReturnIn):
     me = caller(request)
     visible_task_id(me, task_id)
-    activation = flow.return_task(task_id, actor=me, to_activation_id=payload.to_activation_id, reason=payload.reason)
+    activation = flow.return_task(task_id, actor=me, to_activation_id=payload.to_activation_id, reason=payload.reason,
+                                  error_category=check_category(payload.error_category))
     return operation_out(_document_id(task_id), tasks=list(activation.tasks.all()))
 
 

@@ -135,16 +135,17 @@ def test_return_recall_transfer_add_signer_and_reject(api, office):
     act(api, o.secretary, doc_id, "send_on", {"opinion": "请拟办。"})
     target = my_task(api, o.director, doc_id)["return_targets"][0]
     assert target["node_name"] == "初审"
-    no_reason = act(api, o.director, doc_id, "return", {"to_activation_id": target["activation_id"], "reason": ""},
-                    expect=400)
+    no_reason = act(api, o.director, doc_id, "return", {"to_activation_id": target["activation_id"], "reason": "",
+                                                        "error_category": "格式"}, expect=400)
     assert "理由" in no_reason["detail"]
-    act(api, o.director, doc_id, "return", {"to_activation_id": target["activation_id"], "reason": "要素不全。"})
+    act(api, o.director, doc_id, "return", {"to_activation_id": target["activation_id"], "reason": "要素不全。",
+                                            "error_category": "格式"})
     act(api, o.secretary, doc_id, "transfer", {"to_person_id": o.clerk.pk, "reason": "请文书补登。"})
     assert my_task(api, o.clerk, doc_id)["node"]["name"] == "初审"
-    rejected = api.post(o.clerk, f"/documents/{doc_id}/reject", {"reason": "非我办职责。"})
+    rejected = api.post(o.clerk, f"/documents/{doc_id}/reject", {"reason": "非我办职责。", "error_category": "程序"})
     assert rejected.status_code == 200, rejected.content
     assert rejected.json()["document_status"] == "returned" and rejected.json()["return_record"]["reason"] == "非我办职责。"
-    again = api.post(o.clerk, f"/documents/{doc_id}/reject", {"reason": "再退。"})
+    again = api.post(o.clerk, f"/documents/{doc_id}/reject", {"reason": "再退。", "error_category": "程序"})
     assert again.status_code == 400 and has_chinese(again.json()["detail"])
 
 

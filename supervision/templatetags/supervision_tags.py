@@ -54,5 +54,10 @@ def supervise_fields(context, document, task):
 
 @register.inclusion_tag("supervision/_errors_panel.html", takes_context=True)
 def errors_panel(context, document):
-    """Error-book entries (错题本) about this document."""
-    return {"document": document, "request": context.get("request")}
+    """Error-book entries (错题本) about this document, and the 记录审核纠错 form for its
+    reviewers (supervision.errorbook.panel)."""
+    from supervision import errorbook
+
+    request = context.get("request")
+    return {"document": document, "request": request, "csrf_token": context.get("csrf_token"),
+            **errorbook.panel(getattr(request, "person", None), document)}

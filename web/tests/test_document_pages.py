@@ -170,9 +170,11 @@ def test_direct_submission_goes_to_the_office_not_the_leader(office, login):
 def test_reject_with_reason(office, login, document):
     c = login(office.clerk)
     before = counts()
-    r = op(c, document, "reject", reason="", kind="退文")
+    r = op(c, document, "reject", reason="", kind="退文", error_category="程序")
     assert "退文必须写明理由" in text(r) and counts() == before
     r = op(c, document, "reject", reason="不属于本级办理事项。", kind="退文")
+    assert "请选择差错类别" in text(r) and counts() == before
+    r = op(c, document, "reject", reason="不属于本级办理事项。", kind="退文", error_category="程序")
     assert "已退文" in text(r)
     assert DocumentReturn.objects.get().reason == "不属于本级办理事项。"
 
@@ -193,9 +195,12 @@ def test_return_recall_transfer_add_signer(office, login, document):
     assert task.touched_at is None or True
     assert Task.objects.get(pk=task.pk).touched_at is not None
     target = [a for a in __import__("flow.services", fromlist=["x"]).return_targets(task)][0]
-    r = op(c, document, "return", task=task.pk, to_activation=target.pk, reason="")
+    r = op(c, document, "return", task=task.pk, to_activation=target.pk, reason="", error_category="格式")
     assert "退回必须写明理由" in text(r)
     r = op(c, document, "return", task=task.pk, to_activation=target.pk, reason="请补登来文字号。")
+    assert "请选择差错类别" in text(r)
+    r = op(c, document, "return", task=task.pk, to_activation=target.pk, reason="请补登来文字号。",
+           error_category="格式")
     assert "已退回“初审”" in text(r)
     c = login(o.secretary)
     r = op(c, document, "add_signer", task=open_task(document, o.secretary).pk, people=[o.head_c.pk], note="请会看。")

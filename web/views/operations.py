@@ -14,6 +14,7 @@ from flow import services as flow
 from gongwen.errors import DomainError, NotFound
 from org.models import Person, Unit
 from supervision import services as supervision
+from supervision.errorbook import check_category
 from supervision.forms import supervise_from_post
 
 from ..forms import IncomingForm
@@ -69,6 +70,12 @@ def _opinion(request) -> str:
     return (request.POST.get("opinion") or "").strip()
 
 
+def _error_category(request) -> str:
+    """退回 and 退文 pages always ask for the error-book category (错题本): none chosen is
+    refused here, never defaulted."""
+    return check_category(request.POST.get("error_category"))
+
+
 # Each handler calls exactly one service and returns the success message.
 
 def op_send_on(request, person, document):
@@ -101,7 +108,7 @@ def op_return(request, person, document):
     if target is None:
         raise DomainError("请选择退回到哪个环节。")
     activation = flow.return_task(_task_id(request), actor=person, to_activation_id=target,
-                                  reason=request.POST.get("reason", ""))
+                                  reason=request.POST.get("reason", ""), error_category=_error_category(request))
     return f"已退回“{activation.node_name}”。"
 
 
@@ -158,7 +165,7 @@ def op_recall(request, person, document):
 
 def op_reject(request, person, document):
     flow.reject(document.pk, actor=person, reason=request.POST.get("reason", ""),
-                kind=request.POST.get("kind") or "退文")
+                kind=request.POST.get("kind") or "退文", error_category=_error_category(request))
     return "已退文，本件已退回来文单位。"
 
 
