@@ -289,6 +289,8 @@ class IncomingIn(InSchema):
     addressed_to_id: Id | None = Field(None, description="直送领导（人员 id）：登记为直送件")
     forwarded_from_id: Id | None = None
     needs_reply: bool = False
+    is_emergency_report: bool = Field(False, description="紧急信息报告：1小时内报送，节假日照常计时")
+    needs_proxy_draft: bool = Field(False, description="须代拟稿：承办时限1个工作日")
 
 
 class RegisterIn(IncomingIn):

@@ -1,11 +1,12 @@
 """Forms parse what the user typed into the types the services take. They check types
 and required fields only; every rule of the office is checked by the service."""
 
-from datetime import datetime, time
+from datetime import datetime
 
 from django import forms
 from django.utils import timezone
 
+from deadlines.services import hours_for, sender_deadline
 from documents.models import DocType, DocumentFile, ReturnKind, SlipKind
 from documents.services import IncomingData
 from org.models import AdminRole, Agency, AgencyKind, AgencyLevel, Clearance, Person, PostKind, Unit
@@ -14,10 +15,6 @@ from org.selectors import leaders
 SECRECY_CHOICES = [("", "非涉密"), ("秘密", "秘密"), ("机密", "机密"), ("绝密", "绝密")]
 URGENCY_CHOICES = [("", "（无）"), ("特急", "特急"), ("加急", "加急"), ("特提", "特提（电报）"), ("平急", "平急（电报）")]
 DEADLINE_KINDS = [("", "—"), ("noon", "上午下班前"), ("close", "下班前"), ("time", "具体时间")]
-# Until the working-hours calendar arrives (deadlines app), the end of the morning and of
-# the day are fixed clock times.
-NOON_END = time(12, 0)
-DAY_END = time(18, 0)
 
 
 class DateInput(forms.DateInput):
@@ -81,6 +78,10 @@ class IncomingForm(BootstrapMixin, forms.Form):
                                           empty_label="（否）",
                                           help_text="来文直接送交某位领导本人的，选择该领导：本件将标记为直送件，由办公室办理。")
     needs_reply = forms.BooleanField(label="需答复", required=False)
+    is_emergency_report = forms.BooleanField(label="紧急信息报告", required=False,
+                                             help_text="突发事件等紧急信息：1小时内报送，节假日照常计时。")
+    needs_proxy_draft = forms.BooleanField(label="须代拟稿", required=False,
+                                           help_text="需要我方代拟文稿的：承办时限1个工作日。")
 
     def __init__(self, *args, agency: Agency, with_addressed_to: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,14 +108,8 @@ class IncomingForm(BootstrapMixin, forms.Form):
         if not day:
             return None, ""
         kind = self.cleaned_data.get("deadline_kind") or "close"
-        if kind == "noon":
-            at, text = NOON_END, f"{day.month}月{day.day}日上午下班前"
-        elif kind == "time":
-            at = self.cleaned_data["deadline_time"]
-            text = f"{day.month}月{day.day}日{at:%H:%M}前"
-        else:
-            at, text = DAY_END, f"{day.month}月{day.day}日下班前"
-        return timezone.make_aware(datetime.combine(day, at)), text
+        # "上午下班前" / "下班前" are the end of this agency's morning / working day.
+        return sender_deadline(self.agency, day, kind, self.cleaned_data.get("deadline_time"))
 
     def to_data(self) -> IncomingData:
         c = self.cleaned_data
@@ -131,6 +126,7 @@ class IncomingForm(BootstrapMixin, forms.Form):
             attachments_note=c.get("attachments_note", ""), remarks=c.get("remarks", ""),
             sender_deadline=deadline, sender_deadline_text=deadline_text,
             addressed_to_id=addressed_to.pk if addressed_to else None, needs_reply=bool(c.get("needs_reply")),
+            is_emergency_report=bool(c.get("is_emergency_report")), needs_proxy_draft=bool(c.get("needs_proxy_draft")),
         )
 
     @classmethod
@@ -139,7 +135,7 @@ class IncomingForm(BootstrapMixin, forms.Form):
         initial = {f: getattr(document, f) for f in (
             "slip_kind", "doc_type", "title", "sender_name", "doc_number", "copy_number", "secrecy", "secrecy_term",
             "urgency", "signer", "main_recipients", "cc_recipients", "issued_on", "pages", "copies",
-            "attachments_note", "remarks", "needs_reply")}
+            "attachments_note", "remarks", "needs_reply", "is_emergency_report", "needs_proxy_draft")}
         initial["sender"] = document.sender_id
         if document.sender_id:
             initial["sender_name"] = ""
@@ -147,9 +143,10 @@ class IncomingForm(BootstrapMixin, forms.Form):
         if document.sender_deadline:
             local = timezone.localtime(document.sender_deadline)
             initial["deadline_date"] = local.date()
-            if local.time() == NOON_END:
+            hours = hours_for(document.agency)
+            if local.time() == hours.end_of_morning():
                 initial["deadline_kind"] = "noon"
-            elif local.time() == DAY_END:
+            elif local.time() == hours.end_of_day():
                 initial["deadline_kind"] = "close"
             else:
                 initial["deadline_kind"], initial["deadline_time"] = "time", local.time()
