@@ -3,3 +3,6 @@
 
 def load(ctx) -> None:
     """Nothing yet."""
+    from .extension_demo import load as load_extensions
+
+    load_extensions(ctx)  # a pending extension request and a sender's agreement
