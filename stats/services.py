@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, FloatField, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -240,18 +240,37 @@ class Calendars:
         return self._default
 
 
+class Epoch(Func):
+    """An instant as seconds since 1970 (a float). Fetching a million instants as floats
+    costs next to nothing; as datetimes, the driver's parsing alone takes seconds."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::double precision",
+                           **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+                           **extra)
+
+
 def _durations(qs, key: str, agency_of: dict[int, int], calendars: Calendars) -> dict[int, list[float]]:
     """Working minutes from creation to done of each finished task, per holder (streamed)."""
     out: dict[int, list[float]] = defaultdict(list)
     cache: dict[int, WorkCalendar] = {}
-    for holder, created, done in qs.values_list(key, "created_at", "done_at").iterator(chunk_size=5000):
+    tz = LOCAL()
+    rows = qs.annotate(_from=Epoch("created_at"), _to=Epoch("done_at")).values_list(key, "_from", "_to")
+    for holder, created, done in rows.iterator(chunk_size=10000):
         calendar = cache.get(holder)
         if calendar is None:
             calendar = cache[holder] = calendars.of(agency_of[holder])
         try:
-            out[holder].append(max(0.0, calendar.working_minutes_between(created, done)))
+            minutes = calendar.working_minutes_between(datetime.fromtimestamp(round(created, 3), tz),
+                                                       datetime.fromtimestamp(round(done, 3), tz))
         except YearUnknown:
             continue
+        out[holder].append(max(0.0, minutes))
     return out
 
 
