@@ -39,7 +39,7 @@ def policy_for(agency_id: int | None) -> ReminderPolicy:
 
 
 def stages(document: Document, start: datetime, due: datetime | None,
-           policy: ReminderPolicy | None = None) -> list[tuple[str, datetime]]:
+           policy: ReminderPolicy | None = None, calendar=None) -> list[tuple[str, datetime]]:
     """The reminder stages of a task that started at ``start`` and is due at ``due``, in
     time order. Where the calendar has no data (a year not entered yet), a stage after the
     due time falls back to the due time itself rather than being guessed."""
@@ -48,7 +48,7 @@ def stages(document: Document, start: datetime, due: datetime | None,
     from .services import calendar_for
 
     policy = policy or policy_for(document.agency_id)
-    calendar = calendar_for(document.agency)
+    calendar = calendar or calendar_for(document.agency)
     out: list[tuple[str, datetime]] = []
     try:
         begin, end = calendar.position(start), calendar.position(due)
@@ -80,9 +80,10 @@ def first_check(document: Document, start: datetime, due: datetime | None) -> da
     return s[0][1] if s else None
 
 
-def next_check(document: Document, start: datetime, due: datetime | None, after: datetime) -> datetime | None:
+def next_check(document: Document, start: datetime, due: datetime | None, after: datetime,
+               policy: ReminderPolicy | None = None, calendar=None) -> datetime | None:
     """The first stage strictly after ``after`` (after a scan, or when the due time moved)."""
-    for _kind, at in stages(document, start, due):
+    for _kind, at in stages(document, start, due, policy, calendar):
         if at > after:
             return at
     return None
@@ -137,24 +138,34 @@ def holders(task: Task, when: datetime) -> list[Person]:
     return [task.assignee, *stand_ins(task.assignee, when)]
 
 
-def unit_head_for(task: Task) -> list[Person]:
-    """Who answers for the holder's unit: its head (处长); for the office (and its
-    secretariat) the office director. Never the holder himself."""
-    unit = task.assignee_unit or task.assignee.unit
+def _unit(task: Task):
+    return task.assignee_unit or task.assignee.unit
+
+
+def _heads_of(unit) -> list[Person]:
+    """Who answers for a unit: its head (处长); for the office (and its secretariat) the
+    office director too."""
     if unit is None:
         return []
     people = list(unit_heads(unit))
     if unit.is_office or unit.is_secretariat:
         people += list(persons_with_post(unit.agency, PostKind.OFFICE_DIRECTOR))
-    return _distinct([p for p in people if p.pk != task.assignee_id])
+    return _distinct(people)
+
+
+def _leaders_of(unit) -> list[Person]:
+    return [] if unit is None else _distinct(list(leaders_in_charge(unit)))
+
+
+def unit_head_for(task: Task) -> list[Person]:
+    """The head of the holder's unit (for the office, the office director); never the
+    holder himself."""
+    return [p for p in _heads_of(_unit(task)) if p.pk != task.assignee_id]
 
 
 def leaders_for(task: Task) -> list[Person]:
     """The leader(s) in charge of the holder's unit, never the holder himself."""
-    unit = task.assignee_unit or task.assignee.unit
-    if unit is None:
-        return []
-    return _distinct([p for p in leaders_in_charge(unit) if p.pk != task.assignee_id])
+    return [p for p in _leaders_of(_unit(task)) if p.pk != task.assignee_id]
 
 
 def _distinct(people: list[Person]) -> list[Person]:
@@ -166,12 +177,53 @@ def _distinct(people: list[Person]) -> list[Person]:
     return out
 
 
-def recipients(task: Task, kind: str, when: datetime) -> list[Person]:
+def recipients(task: Task, kind: str, when: datetime, ctx: ScanContext | None = None) -> list[Person]:
+    if ctx is not None:
+        return ctx.recipients(task, kind, when)
     if kind == ReminderKind.ESCALATE_HEAD:
         return unit_head_for(task)
     if kind == ReminderKind.ESCALATE_LEADER:
         return leaders_for(task)
     return holders(task, when)
+
+
+class ScanContext:
+    """What one scan reads again and again, read once: each agency's reminder policy and
+    calendar, each unit's head and leaders, each holder's stand-ins."""
+
+    def __init__(self):
+        self._policies: dict = {}
+        self._calendars: dict = {}
+        self._people: dict = {}
+
+    def policy(self, agency_id: int) -> ReminderPolicy:
+        if agency_id not in self._policies:
+            self._policies[agency_id] = policy_for(agency_id)
+        return self._policies[agency_id]
+
+    def calendar(self, agency):
+        from .services import calendar_for
+
+        if agency.pk not in self._calendars:
+            self._calendars[agency.pk] = calendar_for(agency)
+        return self._calendars[agency.pk]
+
+    def stages(self, task: Task) -> list[tuple[str, datetime]]:
+        document = task.document
+        return stages(document, task.created_at, task.due_at, self.policy(document.agency_id),
+                      self.calendar(document.agency))
+
+    def recipients(self, task: Task, kind: str, when: datetime) -> list[Person]:
+        if kind in ESCALATIONS:
+            unit = _unit(task)
+            key = (kind, getattr(unit, "pk", None))
+            if key not in self._people:
+                self._people[key] = _heads_of(unit) if kind == ReminderKind.ESCALATE_HEAD else _leaders_of(unit)
+            return [p for p in self._people[key] if p.pk != task.assignee_id]
+        key = ("holder", task.assignee_id)
+        if key not in self._people:
+            self._people[key] = holders(task, when)
+        return self._people[key]
 
 
 def _wording(task: Task, kind: str) -> tuple[str, str]:
@@ -198,7 +250,7 @@ def _wording(task: Task, kind: str) -> tuple[str, str]:
 
 
 def _send(task: Task, kind: str, people: list[Person], *, message: str, title: str, sent_by: Person | None,
-          now: datetime) -> list[Reminder]:
+          now: datetime, policy: ReminderPolicy | None = None) -> list[Reminder]:
     """Write the reminder rows, notifications, one history event and one audit record.
     Automatic reminders already written for a recipient are skipped (never twice)."""
     written = []
@@ -212,7 +264,7 @@ def _send(task: Task, kind: str, people: list[Person], *, message: str, title: s
             continue
     if not written:
         return []
-    policy = policy_for(task.document.agency_id)
+    policy = policy or policy_for(task.document.agency_id)
     url = _document_url(task.document_id)
     for r in written:
         notify(r.recipient, title=title, body=message, url=url, document=task.document,
@@ -226,6 +278,12 @@ def _send(task: Task, kind: str, people: list[Person], *, message: str, title: s
                  new={"document": task.document_id, "kind": kind, "recipients": [r.recipient_id for r in written],
                       "due_at": task.due_at, "message": message[:500]})
     return written
+
+
+def scan_selection(now: datetime):
+    """The scan's selection (open tasks whose next check has come), in scan order: what
+    the bench times and explains."""
+    return _scan_queryset(now).order_by("next_reminder_at", "pk").values_list("next_reminder_at", "pk")
 
 
 def _scan_queryset(now: datetime):
@@ -242,13 +300,15 @@ def _lock_for_scan(task_id: int, now: datetime) -> Task | None:
                              "assignee_unit").first()
 
 
-def due_stages(task: Task, now: datetime, since: datetime | None = None) -> list[tuple[str, datetime]]:
+def due_stages(task: Task, now: datetime, since: datetime | None = None,
+               ctx: ScanContext | None = None) -> list[tuple[str, datetime]]:
     """The stages of ``task`` to send at ``now``: those that came after ``since`` (the
     task's last check), minus stale pre-due stages (see the notes above)."""
     if task.due_at is None:
         return []
     since = since or task.next_reminder_at
-    came = [(kind, at) for kind, at in stages(task.document, task.created_at, task.due_at)
+    all_stages = (ctx or ScanContext()).stages(task)
+    came = [(kind, at) for kind, at in all_stages
             if at <= now + _SLACK and (since is None or at >= since - _SLACK)]
     pre = [s for s in came if s[0] in PRE_DUE]
     rest = [s for s in came if s[0] not in PRE_DUE]
@@ -257,17 +317,19 @@ def due_stages(task: Task, now: datetime, since: datetime | None = None) -> list
     return rest
 
 
-def _handle(task_id: int, now: datetime) -> int:
+def _handle(task_id: int, now: datetime, ctx: ScanContext) -> int:
     with transaction.atomic():
         task = _lock_for_scan(task_id, now)
         if task is None:  # done meanwhile, or being handled by a user right now
             return 0
         sent = 0
-        for kind, _at in due_stages(task, now):
+        for kind, _at in due_stages(task, now, ctx=ctx):
             title, message = _wording(task, kind)
-            sent += len(_send(task, kind, recipients(task, kind, now), message=message, title=title,
-                              sent_by=None, now=now))
-        nxt = next_check(task.document, task.created_at, task.due_at, now) if task.due_at else None
+            sent += len(_send(task, kind, ctx.recipients(task, kind, now), message=message, title=title,
+                              sent_by=None, now=now, policy=ctx.policy(task.document.agency_id)))
+        nxt = None
+        if task.due_at:
+            nxt = next((at for _kind, at in ctx.stages(task) if at > now), None)
         Task.objects.filter(pk=task.pk).update(next_reminder_at=nxt)
         return sent
 
@@ -278,17 +340,21 @@ def scan(now: datetime | None = None, *, batch: int = BATCH) -> int:
     from several workers at once."""
     now = now or timezone.now()
     sent = 0
+    ctx = ScanContext()
     after: tuple[datetime, int] | None = None
     while True:
         qs = _scan_queryset(now)
         if after is not None:
-            qs = qs.filter(models.Q(next_reminder_at__gt=after[0]) | models.Q(next_reminder_at=after[0], pk__gt=after[1]))
+            # Keyset: past the last row seen. The lower bound on its own keeps the index
+            # range narrow; tasks handled meanwhile have left the range anyway.
+            qs = qs.filter(next_reminder_at__gte=after[0]).filter(
+                models.Q(next_reminder_at__gt=after[0]) | models.Q(pk__gt=after[1]))
         rows = list(qs.order_by("next_reminder_at", "pk").values_list("next_reminder_at", "pk")[:batch])
         if not rows:
             return sent
         for _at, task_id in rows:
             try:
-                sent += _handle(task_id, now)
+                sent += _handle(task_id, now, ctx)
             except Exception:  # one bad task never stops the scan; it is retried next time
                 log.exception("催办扫描：待办 %s 处理失败", task_id)
         after = rows[-1]
