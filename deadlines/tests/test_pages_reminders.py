@@ -128,3 +128,11 @@ def test_document_panel(overdue_office, login):
     # The holder sees the panel without the 催办 form.
     page = login(o.head_a).get(f"/documents/{late.document_id}/").content.decode()
     assert "催办记录" in page and "/remind/" not in page
+
+
+def test_dashboard_links(overdue_office, login):
+    o, _late, _soon = overdue_office
+    page = login(o.director).get("/").content.decode()
+    assert "今日到期" in page and "已超期" in page and "本机关逾期与临期公文" in page
+    page = login(o.head_a).get("/").content.decode()
+    assert "本机关逾期与临期公文" not in page and "2条未读消息" in page
