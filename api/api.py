@@ -17,6 +17,7 @@ from .routers import (
     calendar,
     deadlines,
     documents,
+    duty,
     errorbook,
     extensions,
     org,
@@ -56,6 +57,7 @@ api.add_router("/templates", templates.router)
 api.add_router("/audit", audit.router)
 api.add_router("/deadlines", deadlines.router)
 api.add_router("/calendar", calendar.router)
+api.add_router("/duty", duty.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/errorbook", errorbook.router)
 api.add_router("/stats", stats.router)

@@ -144,7 +144,7 @@ def available(person: Person, document: Document) -> Available:
             .select_related("activation", "process", "assignee", "assignee_unit").order_by("created_at").first())
     if task is not None and not person.admin_role:
         result.task = task
-        if task.role == TaskRole.CIRCULATE:
+        if task.role in (TaskRole.CIRCULATE, TaskRole.DUTY):  # 值班知悉 closes like 传阅
             result.operations = ["read_back"]
         elif task.role == TaskRole.COUNTERSIGN:
             result.operations = ["countersign"]

@@ -369,8 +369,58 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
                            mode=node["mode"], previous=previous, origin=origin)
     _history(document, actor=actor, action=HistoryAction.START, process=process, to_node=node["name"],
              targets=[t.assignee.name for t in activation.tasks.select_related("assignee")])
+    _duty_copy(process, document, actor=actor)
     _refresh_stage(document)
     return process
+
+
+def _duty_copy(process: Process, document: Document, *, actor) -> None:
+    """值班 (org.duty): a 特急/特提 document or an emergency report entering the agency on a
+    non-working day also goes to whoever is on duty — a side copy like 传阅, closed with
+    知悉 (read_back), that never holds up the main line and never reaches the leader a 直送件
+    is addressed to. With nobody on duty the document proceeds and the office director is
+    told."""
+    from django.urls import reverse
+
+    from deadlines.notify import notify
+    from documents.access import allowed_secrecy
+    from org import duty
+
+    now = timezone.now()
+    if not duty.needs_duty_copy(document, now):
+        return
+    what = "紧急信息报告" if document.is_emergency_report else f"{document.urgency}件"
+    url = reverse("web:document", args=[document.pk])
+    officers = [p for p in duty.on_duty(document.agency, now)
+                if _eligible(p, document) and p.pk != document.addressed_to_id
+                and (document.secrecy or "") in allowed_secrecy(p)]
+    if not officers:
+        directors = list(persons_with_post(document.agency, PostKind.OFFICE_DIRECTOR))
+        note = f"非工作日收到{what}，未找到可接收本件的值班人员" + (
+            f"，已通知{'、'.join(d.name for d in directors)}。" if directors else "。")
+        for director in directors:
+            notify(director, title=f"无人值班：{what}《{document.title}》"[:200], body=f"{note}请安排专人跟进。",
+                   url=url, document=document)
+        _history(document, actor=actor, action=HistoryAction.DUTY, process=process, to_node="值班知悉", opinion=note)
+        return
+    holding = set(Task.objects.filter(document=document, status=TaskStatus.OPEN).values_list("assignee_id", flat=True))
+    officers = [p for p in officers if p.pk != actor.pk and p.pk not in holding]
+    if not officers:
+        return  # the person on duty registered it, or holds it already
+    seq = (Activation.objects.filter(process=process).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    activation = Activation.objects.create(process=process, node_key="duty", node_kind=NodeKind.CIRCULATE,
+                                           node_name="值班知悉", seq=seq, mode=Mode.ALL, is_side=True, sent_by=actor)
+    note = f"非工作日收到{what}，请值班人员知悉并跟进办理情况。"
+    Task.objects.bulk_create([
+        Task(activation=activation, process=process, document=document, node_kind=NodeKind.CIRCULATE,
+             node_name="值班知悉", role=TaskRole.DUTY, assignee=p, assignee_unit=p.unit, sent_by=actor, note=note)
+        for p in officers
+    ])
+    _history(document, actor=actor, action=HistoryAction.DUTY, process=process, to_node="值班知悉",
+             targets=[p.name for p in officers], opinion=note)
+    for p in officers:
+        notify(p, title=f"值班：{what}《{document.title}》"[:200], body=note, url=url, document=document)
+    _audit(actor, "duty_copy", document, to=[p.pk for p in officers])
 
 
 # --- send on -------------------------------------------------------------------------------
@@ -807,14 +857,21 @@ def circulate(document_id: int, *, actor, readers, note: str = "") -> list[Task]
 
 @transaction.atomic
 def read_back(task_id: int, *, actor, opinion: str = "") -> Task:
-    """阅毕退回: the reader hands the copy back to the office, never to another reader."""
+    """阅毕退回: the reader hands the copy back to the office, never to another reader.
+    The duty officer closes a duty copy (值班知悉) the same way: 知悉."""
     task, document, on_behalf = _begin(task_id, actor)
-    if task.role != TaskRole.CIRCULATE:
+    if task.role not in (TaskRole.CIRCULATE, TaskRole.DUTY):
         raise DomainError("这不是传阅件。")
+    duty = task.role == TaskRole.DUTY
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion)
     if not Task.objects.filter(activation=task.activation, status=TaskStatus.OPEN).exists():
         task.activation.state, task.activation.completed_at = Activation.State.DONE, timezone.now()
         task.activation.save(update_fields=["state", "completed_at"])
+    if duty:
+        _history(document, actor=actor, action=HistoryAction.DUTY, task=task, from_node="值班知悉", to_node="知悉",
+                 opinion=(opinion or "").strip() or "知悉", on_behalf_of=on_behalf)
+        _audit(actor, "duty_ack", document, task)
+        return task
     _history(document, actor=actor, action=HistoryAction.CIRCULATE_BACK, task=task, from_node="传阅",
              to_node="办公室", opinion=opinion, on_behalf_of=on_behalf)
     _audit(actor, "read_back", document, task)

@@ -175,3 +175,36 @@ class Delegation(models.Model):
 
     def is_active_at(self, when) -> bool:
         return self.cancelled_at is None and self.starts_at <= when < self.ends_at
+
+
+class DutyShift(models.Model):
+    """A duty shift (值班): who is on duty for an agency from ``starts_at`` to ``ends_at``.
+
+    On a non-working day (weekends and holidays, not make-up workdays) a 特急 or 特提
+    document, or an emergency report, that enters the agency goes to whoever is on duty as
+    well as to its normal holder (a 值班知悉 copy, ``org.duty``). The person holds the 值班员
+    post, or is a leader (带班领导) or office staff (办公室人员) of the agency. Shifts are
+    planned by the office; a shift that has ended stays as the record of who was on duty."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name="机关")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name="值班人员")
+    starts_at = models.DateTimeField("开始时间")
+    ends_at = models.DateTimeField("结束时间")
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="排班人")
+    created_at = models.DateTimeField("排班时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = verbose_name_plural = "值班"
+        indexes = [
+            models.Index(fields=["agency", "starts_at", "ends_at"], name="duty_agency_time"),
+            models.Index(fields=["person", "starts_at"], name="duty_person_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="duty_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.person.name}（{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}起）"

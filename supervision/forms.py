@@ -53,7 +53,8 @@ class OpenForm(forms.Form):
                                     help_text="留空为今天。")
     lead_unit = forms.ModelChoiceField(label="牵头单位", queryset=Unit.objects.none(), empty_label="请选择")
     assist_units = forms.ModelMultipleChoiceField(label="协办单位", queryset=Unit.objects.none(), required=False,
-                                                  widget=forms.CheckboxSelectMultiple)
+                                                  widget=forms.CheckboxSelectMultiple(
+                                                      attrs={"class": "form-check-input"}))
     responsible = forms.ModelChoiceField(label="责任人", queryset=Person.objects.none(), required=False,
                                          empty_label="（牵头单位负责人）")
     due_on = forms.DateField(label="办理时限", widget=DateInput(), help_text="当日下班前。")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from documents.models import Document
@@ -92,6 +92,18 @@ def ledger(person, f: ItemFilter | None = None, now=None) -> QuerySet[Supervisio
     """督办台账: the items the person may see, filtered and sorted."""
     qs = visible_items(person).select_related("lead_unit", "responsible", "instructed_by", "document")
     return apply_filter(qs, f or ItemFilter(), now)
+
+
+def counts(person, now=None) -> dict[str, int]:
+    """The ledger's headline figures, in one query: being supervised, stalled, overdue,
+    final reports awaiting review."""
+    now = now or timezone.now()
+    return visible_items(person).aggregate(
+        supervised=Count("id", filter=Q(state__in=UNFINISHED)),
+        stalled=Count("id", filter=Q(state=State.STALLED)),
+        overdue=Count("id", filter=Q(state__in=UNFINISHED, due_at__lt=now)),
+        reported=Count("id", filter=Q(state=State.REPORTED)),
+    )
 
 
 def with_assist_units(qs: QuerySet[SupervisionItem]) -> QuerySet[SupervisionItem]:

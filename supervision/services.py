@@ -400,12 +400,13 @@ def report(*, actor: Person, item_id: int, text: str, late_reason: str = "", fin
     late = ""
     if entry.is_late:
         late = f"（迟报，原因：{entry.late_reason}）" if entry.late_reason else "（迟报，未说明原因）"
+    # The supervision office follows every report (the opener, when it was the office itself).
+    office = [p for p in [*persons_with_post(item.agency, PostKind.SUPERVISOR), item.opened_by]
+              if p.pk != actor.pk and access.is_supervision_office(p, item.agency_id)]
     if final:
-        office = list(persons_with_post(item.agency, PostKind.SUPERVISOR)) + [item.opened_by]
         told = _tell(office, item, f"办结报告待审核：{item.title}", f"{actor.name}报送办结报告{late}：{text}")
     else:
-        told = _tell([item.opened_by] if item.opened_by_id != actor.pk else [], item,
-                     f"督办事项进展：{item.title}", f"{actor.name}报送进展{late}：{text}")
+        told = _tell(office, item, f"督办事项进展：{item.title}", f"{actor.name}报送进展{late}：{text}")
     _record(item, Kind.FINAL if final else Kind.REPORT, actor=actor, text=f"{text}{late}", recipients=told, old=old,
             new={"report": entry.pk, "late": entry.is_late, "late_reason": entry.late_reason})
     return entry

@@ -56,6 +56,7 @@ def ledger(request):
     person = request.person
     context["page"] = paginate(request, selectors.ledger(person, f))
     context["now"] = timezone.now()
+    context["counts"] = selectors.counts(person, context["now"])
     context["can_open"] = access.can_open(person, person.agency_id)
     context["can_bulletin"] = access.is_supervision_office(person, person.agency_id) or access.is_leader(
         person, person.agency_id)
@@ -131,7 +132,7 @@ def item(request, pk):
         "can_chase": not finished and access.can_chase(person, obj),
         "can_attach": not finished and (office or access.is_leader(person, obj.agency_id)),
         "is_office": office,
-        "next_due": services.next_report_due(obj) if not finished else None,
+        "next_due": services.next_report_due(obj) if obj.state in (State.OPEN, State.STALLED) else None,
         "document_visible": obj.document_id is not None and _sees(person, obj.document_id),
         "leaders": leaders(obj.agency) if office else [person] if access.is_leader(person, obj.agency_id) else [],
     })

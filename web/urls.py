@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import admin_audit, admin_flow, admin_org, documents, lists, operations, registry
+from .views import admin_audit, admin_flow, admin_org, documents, duty, lists, operations, registry
 
 app_name = "web"
 
@@ -28,6 +28,9 @@ urlpatterns = [
     path("documents/<int:pk>/files/<int:version_id>/", documents.file_version, name="document_file"),
     path("documents/<int:pk>/upload/", documents.upload, name="document_upload"),
     path("documents/<int:pk>/op/<slug:op>/", operations.operate, name="document_op"),
+    # 值班表 (everyone of the agency; the office arranges it)
+    path("duty/", duty.roster, name="duty"),
+    path("duty/<int:shift_id>/remove/", duty.remove, name="duty_remove"),
     # delegations (every person, for themselves)
     path("delegations/", admin_org.delegations, name="delegations"),
     path("delegations/<int:delegation_id>/cancel/", admin_org.delegation_cancel, name="delegation_cancel"),

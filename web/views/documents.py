@@ -149,7 +149,7 @@ def _operation_choices(person, document, av) -> dict:
         "unit_members": [p for p in people if p.unit_id == task.assignee_unit_id and p.pk != task.assignee_id],
         "cs_units": [u for u in units if u.pk != task.assignee_unit_id],
         "decisions": [(Decision.AGREE, "同意"), (Decision.DISAGREE, "不同意")],
-        "is_circulation": task.role == TaskRole.CIRCULATE,
+        "is_circulation": task.role in (TaskRole.CIRCULATE, TaskRole.DUTY),
     })
     ctx["main_op"], ctx["main_label"] = _main_action(task, node, nxt, av.operations)
     if av.can_register:
@@ -162,6 +162,8 @@ def _main_action(task, node, nxt, operations) -> tuple[str | None, str]:
     """The operation of the main button of the opinion box and its label."""
     if task.role == TaskRole.CIRCULATE:
         return "read_back", "阅毕，退回办公室"
+    if task.role == TaskRole.DUTY:
+        return "read_back", "知悉"
     if task.role == TaskRole.COUNTERSIGN:
         return "countersign", "签署会签意见"
     if task.role == TaskRole.ASSIST:

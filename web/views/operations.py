@@ -154,7 +154,9 @@ def op_circulate(request, person, document):
 
 
 def op_read_back(request, person, document):
-    flow.read_back(_task_id(request), actor=person, opinion=_opinion(request))
+    task = flow.read_back(_task_id(request), actor=person, opinion=_opinion(request))
+    if task.role == "duty":
+        return "已知悉。"
     return "已阅毕，传阅件已退回办公室。"
 
 
