@@ -580,7 +580,8 @@ def demo_exists() -> bool:
     return Agency.objects.filter(name=MARKER_AGENCY).exists()
 
 
-DEMO_EXTENSIONS = ("deadlines", "supervision", "stats")
+# "app" loads app.demo; a dotted path loads that module (a part of an app with its own demo).
+DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo")
 
 
 def load_demo() -> LoadResult:
@@ -607,7 +608,7 @@ def load_demo() -> LoadResult:
         # Each domain app adds its part of the demo (due times, reminders, supervision
         # items, duty roster, statistics) from its own ``demo.load(ctx)``.
         for app in DEMO_EXTENSIONS:
-            importlib.import_module(f"{app}.demo").load(ctx)
+            importlib.import_module(app if "." in app else f"{app}.demo").load(ctx)
     return LoadResult(created=True, agencies=len(ctx.agencies), people=len(ctx.people), documents=len(ctx.docs),
                       seconds=time.monotonic() - started)
 
