@@ -229,6 +229,7 @@ class Calendars:
         self.own = set(WorkingHours.objects.filter(agency__isnull=False).values_list("agency_id", flat=True))
         self._default: WorkCalendar | None = None
         self._by_agency: dict[int, WorkCalendar] = {}
+        self._positioners: dict[int, object] = {}
 
     def of(self, agency_id: int) -> WorkCalendar:
         if agency_id in self.own:
@@ -238,6 +239,13 @@ class Calendars:
         if self._default is None:
             self._default = calendar_for(None)
         return self._default
+
+    def positioner(self, agency_id: int):
+        calendar = self.of(agency_id)
+        key = id(calendar)
+        if key not in self._positioners:
+            self._positioners[key] = positioner(calendar)
+        return self._positioners[key]
 
 
 class Epoch(Func):
@@ -255,19 +263,44 @@ class Epoch(Func):
                            **extra)
 
 
+def positioner(calendar: WorkCalendar):
+    """``calendar.position`` for an instant given as epoch seconds: the same arithmetic
+    (the calendar's day-start positions and working periods, its known years) without
+    building aware datetimes through Django, about three times faster, which matters over
+    a hundred thousand tasks a month. A test holds it equal to ``calendar.position``."""
+    tz = LOCAL()
+    first = calendar.first.toordinal()
+    starts, ends, periods, known = calendar.starts, calendar.ends, calendar.hours.periods, calendar.known_years
+
+    def position(epoch: float) -> float:
+        local = datetime.fromtimestamp(epoch, tz)
+        if local.year not in known:
+            raise YearUnknown(local.year)
+        i = local.toordinal() - first
+        start = starts[i]
+        if ends[i] == start:
+            return start
+        second = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+        worked = 0.0
+        for a, b in periods:
+            if second > a:
+                worked += (b if second > b else second) - a
+        return start + worked
+
+    return position
+
+
 def _durations(qs, key: str, agency_of: dict[int, int], calendars: Calendars) -> dict[int, list[float]]:
     """Working minutes from creation to done of each finished task, per holder (streamed)."""
     out: dict[int, list[float]] = defaultdict(list)
-    cache: dict[int, WorkCalendar] = {}
-    tz = LOCAL()
+    cache: dict[int, object] = {}
     rows = qs.annotate(_from=Epoch("created_at"), _to=Epoch("done_at")).values_list(key, "_from", "_to")
     for holder, created, done in rows.iterator(chunk_size=10000):
-        calendar = cache.get(holder)
-        if calendar is None:
-            calendar = cache[holder] = calendars.of(agency_of[holder])
+        position = cache.get(holder)
+        if position is None:
+            position = cache[holder] = calendars.positioner(agency_of[holder])
         try:
-            minutes = calendar.working_minutes_between(datetime.fromtimestamp(round(created, 3), tz),
-                                                       datetime.fromtimestamp(round(done, 3), tz))
+            minutes = (position(done) - position(created)) / 60
         except YearUnknown:
             continue
         out[holder].append(max(0.0, minutes))

@@ -269,3 +269,25 @@ def test_every_figure_has_a_column():
     assert {c.key for c in LEADER_COLUMNS if c.kind == "count"} == set(TASK_FIELDS)
     assert {c.key for c in DOC_COLUMNS if c.kind == "count"} == set(DOC_FIELDS)
     assert {c.key for c in SIGN_FOR_COLUMNS} == set(SIGN_FOR_FIELDS)
+
+
+def test_positioner_equals_the_calendar(db):
+    """The fast position of epoch seconds is the calendar's own position, on working days,
+    nights, weekends, holidays, make-up days and period edges."""
+    import random
+    from datetime import timedelta
+
+    from stats.services import positioner
+
+    calendar = calendar_for(None)
+    position = positioner(calendar)
+    rng = random.Random(3)
+    base = at(2025, 12, 25, 0, 0)
+    instants = [base + timedelta(seconds=rng.randrange(0, 370 * 86400)) + timedelta(microseconds=rng.randrange(10**6))
+                for _ in range(3000)]
+    instants += [at(2026, 2, 14, 12, 0), at(2026, 2, 14, 14, 30), at(2026, 2, 15, 10, 0), at(2026, 10, 10, 18, 0),
+                 at(2026, 3, 9, 8, 30), at(2026, 3, 9, 8, 29), at(2026, 3, 9, 12, 1)]
+    for instant in instants:
+        assert position(instant.timestamp()) == pytest.approx(calendar.position(instant), abs=1e-3), instant
+    with pytest.raises(DomainError):
+        position(at(2031, 5, 6).timestamp())
