@@ -204,3 +204,15 @@ def test_emergency_report_on_a_holiday_night(office, duty_officer):
     [copy] = duty_tasks(doc)
     assert copy.assignee == duty_officer
     assert "紧急信息报告" in HistoryEvent.objects.get(document=doc, action=HistoryAction.DUTY).opinion
+
+
+def test_a_year_the_calendar_does_not_know_falls_back_to_the_weekday_rule(office, duty_officer):
+    """A duty copy is a notice, not a deadline: registering is not refused for want of next
+    year's holiday schedule; weekends count as non-working days meanwhile."""
+    o = office
+    saturday = datetime(2027, 1, 9, 10, 0, tzinfo=SH)
+    monday = datetime(2027, 1, 11, 10, 0, tzinfo=SH)
+    on_duty(o, duty_officer, saturday)
+    on_duty(o, duty_officer, monday)
+    assert [t.assignee for t in duty_tasks(register(o, saturday, sender_deadline=None))] == [duty_officer]
+    assert duty_tasks(register(o, monday, sender_deadline=None)) == []
