@@ -83,6 +83,17 @@ def overdue_tasks(person: Person, now: datetime | None = None, *, which: str = "
     return qs.select_related("document", "assignee", "assignee_unit").order_by("due_at", "id")
 
 
+def overdue_counts(person: Person, now: datetime | None = None) -> dict[str, int]:
+    """How many of the agency's open tasks are overdue and how many due within one
+    working day, in one pass over the index range."""
+    from django.db.models import Count, Q
+
+    now = now or timezone.now()
+    counts = overdue_tasks(person, now).order_by().aggregate(
+        overdue=Count("id", filter=Q(due_at__lte=now)), approaching=Count("id", filter=Q(due_at__gt=now)))
+    return {"overdue": counts["overdue"] or 0, "approaching": counts["approaching"] or 0}
+
+
 @dataclass
 class Lateness:
     """How late a task is (or how little time is left), for the lists."""

@@ -426,7 +426,8 @@ def remind(target: int | Task | Document, *, actor: Person, message: str) -> Rem
             document_id = Task.objects.filter(pk=task_id).values_list("document_id", flat=True).first()
             if document_id is None:
                 raise NotFound("未找到该待办。")
-        document = Document.objects.select_for_update().select_related("agency").filter(pk=document_id).first()
+        document = (Document.objects.select_for_update(of=("self",) if connection.features.has_select_for_update_of else ())
+                    .select_related("agency").filter(pk=document_id).first())
         if document is None:
             raise NotFound()
         _require_remind(actor, document)

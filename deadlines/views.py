@@ -82,13 +82,13 @@ def overdue(request):
     which = request.GET.get("show", "")
     which = which if which in ("overdue", "approaching") else ""
     now = timezone.now()
+    counts = selectors.overdue_counts(person, now)
     page = paginate(request, selectors.overdue_tasks(person, now, which=which))
     page.object_list = selectors.annotate(page.object_list, person.agency, now)
     calendar = selectors.display_calendar(person.agency)
     return render(request, "deadlines/overdue.html", {
         "page": page, "which": which, "now": now,
-        "overdue_count": selectors.overdue_tasks(person, now, which="overdue").count(),
-        "approaching_count": selectors.overdue_tasks(person, now, which="approaching").count(),
+        "overdue_count": counts["overdue"], "approaching_count": counts["approaching"],
         "bound": selectors.approaching_bound(calendar, now),
         "can_remind": person.agency_id is not None and reminders.can_remind(person, Document(agency_id=person.agency_id)),
         "default_message": DEFAULT_MESSAGE,

@@ -190,6 +190,7 @@ def overdue(request, filters: Query[OverdueFilter]):
     me = caller(request)
     show = filters.show if filters.show in ("overdue", "approaching") else ""
     now = timezone.now()
+    counts = selectors.overdue_counts(me, now)
     qs = selectors.overdue_tasks(me, now, which=show)
     rows = selectors.annotate(qs[filters.offset:filters.offset + filters.limit], me.agency, now)
     items = [{
@@ -200,9 +201,8 @@ def overdue(request, filters: Query[OverdueFilter]):
         "overdue": t.lateness.overdue, "working_hours": t.lateness.working_hours,
         "calendar_days": t.lateness.calendar_days, "text": t.lateness.text,
     } for t in rows]
-    return {"total": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items,
-            "overdue": selectors.overdue_tasks(me, now, which="overdue").count(),
-            "approaching": selectors.overdue_tasks(me, now, which="approaching").count()}
+    total = counts[show] if show else counts["overdue"] + counts["approaching"]
+    return {"total": total, "limit": filters.limit, "offset": filters.offset, "items": items, **counts}
 
 
 # --- working-time arithmetic ----------------------------------------------------------------------
