@@ -16,7 +16,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 from django.utils import timezone  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from deadlines.models import Notification  # noqa: E402
+from deadlines.defaults import seed_calendar  # noqa: E402
+from deadlines.models import CalendarDay, CalendarYear, Notification  # noqa: E402
+from deadlines.services import clear_cache  # noqa: E402
 from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
 from supervision.models import SupervisionEvent, SupervisionItem  # noqa: E402
@@ -57,7 +59,10 @@ class Walk:
 
 def test_supervision_from_the_ledger_to_closing(live_server, transactional_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    install(ProcessTemplate, NodeDefinition)  # a flushed transactional database has lost the data migration
+    # A flushed transactional database has lost the data migrations: the templates and the calendar.
+    install(ProcessTemplate, NodeDefinition)
+    seed_calendar(CalendarYear, CalendarDay)
+    clear_cache()
     o = build_office()
     scene = build_scene(o)
     for person in [*o.people(), scene.supervisor]:
@@ -114,6 +119,7 @@ def test_supervision_from_the_ledger_to_closing(live_server, transactional_db, s
             w.shot(page, "unit-report-form")
             page.get_by_role("button", name="报送进展").click()
             expect(page.locator(".alert-success")).to_contain_text("已报送进展情况")
+            expect(page.locator("td[data-label='应报时间']").first).to_contain_text("18:00")  # due time known
             w.shot(page, "unit-reported")
             page.locator("summary", has_text="报送办结报告").click()
             page.locator("#final-text").fill("改进方案已经市政府常务会议研究通过并印发实施。")
