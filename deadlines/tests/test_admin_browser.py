@@ -1,0 +1,93 @@
+"""The working-calendar pages and the 值班表 in headless Chromium (Debian's chromium driven
+by Playwright): the system administrator reads the 2026 calendar, enters 2027 through the
+form, and the office clerk arranges a duty shift. Screenshots (desktop, phone, print)
+under test-artifacts/screenshots/calendar-* and duty-*."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from deadlines.models import CalendarYear  # noqa: E402
+from org.models import DutyShift  # noqa: E402
+from tests.factories import person  # noqa: E402
+from tests.office import build_office  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "pass-12345"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+def _login(browser, base, who, *, width=1280, height=900):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.set_default_timeout(10000)
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.get_by_label("登录名").fill(who.user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".gw-navbar")).to_contain_text(who.name)
+    return page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calendar_and_duty_pages(live_server):
+    o = build_office()
+    officer = person(o.gov, "梁值班", "duty_a", "duty_officer", unit=o.office_unit)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = _login(browser, live_server.url, o.sysadmin)
+            page.get_by_role("link", name="工作日历").first.click()
+            page.goto(f"{live_server.url}/deadlines/admin/calendar/2026/")
+            expect(page.locator("table.gw-cal-month")).to_have_count(12)
+            expect(page.locator("td[title='10月10日 星期六：调休上班（国庆节调休上班）']")).to_be_visible()
+            page.screenshot(path=str(SHOTS / "calendar-2026.png"), full_page=True)
+            page.emulate_media(media="print")
+            page.screenshot(path=str(SHOTS / "calendar-2026-print.png"), full_page=True)
+            page.emulate_media(media="screen")
+
+            page.goto(f"{live_server.url}/deadlines/admin/calendar/enter/?year=2027")
+            page.locator("#h_start_0").fill("2027-01-01")
+            page.locator("#h_end_0").fill("2027-01-03")
+            page.locator("#h_start_1").fill("2027-02-06")
+            page.locator("#h_end_1").fill("2027-02-13")
+            page.locator("#w_start_0").fill("2027-02-20")
+            page.locator("#notice").fill("国务院办公厅关于2027年部分节假日安排的通知")
+            page.screenshot(path=str(SHOTS / "calendar-enter-2027.png"), full_page=True)
+            page.get_by_role("button", name="保存2027年安排").click()
+            expect(page.locator(".gw-messages")).to_contain_text("已录入2027年节假日安排")
+            assert CalendarYear.objects.filter(year=2027).exists()
+            page.context.close()
+
+            phone = _login(browser, live_server.url, o.sysadmin, width=390, height=844)
+            phone.goto(f"{live_server.url}/deadlines/admin/calendar/2026/")
+            phone.screenshot(path=str(SHOTS / "calendar-2026-phone.png"), full_page=True)
+            phone.goto(f"{live_server.url}/deadlines/admin/rules/")
+            phone.screenshot(path=str(SHOTS / "calendar-rules-phone.png"), full_page=True)
+            phone.context.close()
+
+            clerk = _login(browser, live_server.url, o.clerk)
+            clerk.get_by_role("link", name="值班", exact=True).click()
+            clerk.get_by_label("值班人员").select_option(label="梁值班")
+            clerk.get_by_role("button", name="安排").click()
+            expect(clerk.locator(".gw-messages")).to_contain_text("已安排梁值班值班")
+            assert DutyShift.objects.filter(person=officer).exists()
+            clerk.screenshot(path=str(SHOTS / "duty-roster.png"), full_page=True)
+            clerk.emulate_media(media="print")
+            clerk.screenshot(path=str(SHOTS / "duty-roster-print.png"), full_page=True)
+            clerk.context.close()
+        finally:
+            browser.close()
