@@ -581,7 +581,7 @@ def demo_exists() -> bool:
 
 
 # "app" loads app.demo; a dotted path loads that module (a part of an app with its own demo).
-DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo")
+DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo", "org.duty_demo")
 
 
 def load_demo() -> LoadResult:
