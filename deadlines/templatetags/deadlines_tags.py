@@ -23,7 +23,7 @@ def deadlines_panel(context, document):
         holders = document.tasks.filter(status=TaskStatus.OPEN).select_related("assignee", "assignee_unit")
     timed = [t for t in holders if t.due_at and t.status == TaskStatus.OPEN and t.role != TaskRole.CIRCULATE]
     bound = None
-    if any(t.due_at > now for t in timed):
+    if timed or document.due_at:  # whether or not anything is due yet: a constant query count
         bound = overdue.approaching_bound(overdue.display_calendar(document.agency), now)
     for t in timed:
         t.due_state = overdue.state_of(t.due_at, now, bound or now)
