@@ -31,9 +31,14 @@ test:
 lint: venv-dev
 	@$(PY) -m ruff check .
 
+# The three benches write their own reports; bench/combine.py gathers them into
+# bench/report.json. The statistics bench needs PostgreSQL (a throwaway cluster).
 bench: venv-dev
-	@if [ ! -f bench/run.py ]; then echo "bench/run.py is not written yet"; exit 1; fi
+	@bash scripts/sysdeps.sh test
 	@$(PY) bench/run.py
+	@$(PY) bench/overdue.py
+	@bash scripts/with_postgres.sh $(PY) bench/stats.py
+	@$(PY) bench/combine.py
 
 lock: venv-dev
 	@$(PY) scripts/lock.py

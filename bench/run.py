@@ -110,7 +110,7 @@ def main():
     parser.add_argument("--small", type=int, default=10_000, help="first measurement point")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--db", default=str(ROOT / "var" / "bench.sqlite3"))
-    parser.add_argument("--report", default=str(ROOT / "bench" / "report.json"))
+    parser.add_argument("--report", default=str(ROOT / "bench" / "pages_report.json"))
     args = parser.parse_args()
 
     db_path = Path(args.db)

@@ -581,7 +581,10 @@ def demo_exists() -> bool:
 
 
 # "app" loads app.demo; a dotted path loads that module (a part of an app with its own demo).
-DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo", "org.duty_demo")
+# The duty roster comes before the documents (a 特急 document arriving on a non-working day
+# goes to whoever is on duty); the rest works on the documents.
+DEMO_BEFORE_DOCUMENTS = ("org.duty_demo",)
+DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo")
 
 
 def load_demo() -> LoadResult:
@@ -602,6 +605,8 @@ def load_demo() -> LoadResult:
         _build_organisation(ctx)
         _set_passwords(ctx)
         _phrases(ctx)
+        for module in DEMO_BEFORE_DOCUMENTS:
+            importlib.import_module(module).load(ctx)
         # In order of arrival, so that 收文编号 follow the receiving times.
         for spec in sorted(DOCS, key=lambda s: _times(ctx, s, DOCS.index(s))[0]):
             ctx.docs[spec.key] = _drive(ctx, spec)

@@ -7,14 +7,27 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEvent, AuditHead
+from deadlines.models import (
+    CalendarDay,
+    CalendarYear,
+    Extension,
+    Notification,
+    Reminder,
+    ReminderPolicy,
+    TimeLimitRule,
+    WorkingHours,
+)
 from documents.models import Document, DocumentFile, DocumentReturn, FileVersion, RegistryCounter
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError
-from org.models import Agency, Delegation, Person, Post, Unit
+from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
+from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
-# Every table a service of this issue writes to.
-WRITTEN = [Agency, Unit, Person, Post, Delegation, Document, RegistryCounter, DocumentFile, FileVersion,
-           DocumentReturn, Process, Activation, Task, Opinion, HistoryEvent, AuditEvent, AuditHead]
+# Every table a service writes to.
+WRITTEN = [Agency, Unit, Person, Post, Delegation, DutyShift, Document, RegistryCounter, DocumentFile, FileVersion,
+           DocumentReturn, Process, Activation, Task, Opinion, HistoryEvent, AuditEvent, AuditHead,
+           CalendarYear, CalendarDay, WorkingHours, TimeLimitRule, ReminderPolicy, Reminder, Notification, Extension,
+           SupervisionItem, SupervisionEvent, ItemInstruction, ProgressReport, ErrorRecord]
 
 
 def _tables() -> list[str]:

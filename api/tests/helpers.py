@@ -9,9 +9,20 @@ from django.db import models
 from api.models import ApiToken
 from api.services import issue_token
 from audit.models import AuditEvent, AuditHead
+from deadlines.models import (
+    CalendarDay,
+    CalendarYear,
+    Extension,
+    Notification,
+    Reminder,
+    ReminderPolicy,
+    TimeLimitRule,
+    WorkingHours,
+)
 from documents.models import Document, DocumentFile, DocumentReturn, FileVersion, RegistryCounter
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskStatus
-from org.models import Agency, Delegation, Person, Post, Unit
+from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
+from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
 PREFIX = "/api/v1"
 
@@ -22,6 +33,9 @@ WRITTEN: list[tuple[type[models.Model], tuple[str, ...]]] = [
     (Document, ()), (RegistryCounter, ()), (DocumentFile, ()), (FileVersion, ()), (DocumentReturn, ()),
     (Process, ()), (Activation, ()), (Task, ()), (Opinion, ()), (HistoryEvent, ()), (AuditEvent, ()),
     (AuditHead, ()), (ApiToken, ("last_used_at",)),
+    (DutyShift, ()), (CalendarYear, ()), (CalendarDay, ()), (WorkingHours, ()), (TimeLimitRule, ()),
+    (ReminderPolicy, ()), (Reminder, ()), (Notification, ()), (Extension, ()),
+    (SupervisionItem, ()), (SupervisionEvent, ()), (ItemInstruction, ()), (ProgressReport, ()), (ErrorRecord, ()),
 ]
 
 
