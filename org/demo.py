@@ -751,7 +751,6 @@ def _spread_over_working_time(ctx: _Ctx, document) -> None:
     the working time between its receipt and now, in their order, as an office would have
     done them, so that holding times, statistics and timelines look like a real office's.
     Written with queryset updates: these are the demo's own rows, rewritten once at load."""
-    from datetime import datetime
 
     from deadlines.calendar import YearUnknown
     from deadlines.services import calendar_for
