@@ -26,8 +26,8 @@ TASK_COLUMNS = [
     Column("returned", "退回", help="当月退回前面环节"),
     Column("open_end", "未办结", help="月末（本月为当前）仍在办理"),
     Column("overdue_end", "逾期未办结", help="未办结且已过办理时限"),
-    Column("minutes_avg", "平均用时", "hours", "办结件的平均办理用时（工作小时）"),
-    Column("minutes_median", "用时中位数", "hours", "办结件办理用时的中位数（工作小时）"),
+    Column("minutes_avg", "平均用时（工作小时）", "hours", "办结件的平均办理用时（工作小时）"),
+    Column("minutes_median", "用时中位数（工作小时）", "hours", "办结件办理用时的中位数（工作小时）"),
     Column("completion_rate", "办结率", "rate", "办结 ÷（办结 + 未办结）"),
     Column("on_time_rate", "按时办结率", "rate", "按时办结 ÷ 办结"),
 ]
@@ -40,8 +40,8 @@ LEADER_COLUMNS = [
     Column("returned", "退回"),
     Column("open_end", "待批示"),
     Column("overdue_end", "逾期待批示"),
-    Column("minutes_avg", "平均用时", "hours"),
-    Column("minutes_median", "用时中位数", "hours"),
+    Column("minutes_avg", "平均用时（工作小时）", "hours"),
+    Column("minutes_median", "用时中位数（工作小时）", "hours"),
     Column("on_time_rate", "按时率", "rate"),
 ]
 DOC_COLUMNS = [
