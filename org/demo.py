@@ -772,13 +772,12 @@ def _spread_over_working_time(ctx: _Ctx, document) -> None:
     except YearUnknown:
         begin = end = 0
     span = (end - begin) * 0.85
+    if span <= 0:  # received since the last working period ended: handled just now
+        return
     count = len(instants)
 
     def moved(t: datetime) -> datetime:
-        k = instants.index(t) + 1
-        if span > 0:
-            return calendar.instant(begin + span * k / (count + 1))
-        return start + (ctx.now - start) * 0.85 * k / (count + 1)
+        return calendar.instant(begin + span * (instants.index(t) + 1) / (count + 1))
 
     mapping = {t: moved(t) for t in instants}
     for model, fields in models_fields:
