@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "deadlines",
     "supervision",
     "stats",
+    "drafting",
     "api",
     "web",
 ]
