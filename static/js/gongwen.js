@@ -59,4 +59,20 @@
     var alert = e.target.querySelector(".alert");
     if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
   });
+
+  // Downloads that take a few seconds to generate (a PDF through LibreOffice): say so at
+  // once in an aria-live line and mark the link busy until the file has had time to come.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-gw-busy]");
+    if (!link) return;
+    var status = document.getElementById(link.getAttribute("aria-describedby") || "");
+    link.classList.add("disabled");
+    link.setAttribute("aria-disabled", "true");
+    if (status) status.textContent = link.getAttribute("data-gw-busy");
+    setTimeout(function () {
+      link.classList.remove("disabled");
+      link.removeAttribute("aria-disabled");
+      if (status) status.textContent = "";
+    }, 8000);
+  });
 })();
