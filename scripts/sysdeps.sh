@@ -78,6 +78,9 @@ if [ "$kind" = ci ] && is_root_debian; then
     updated=1
 fi
 
+# The GB/T 9704 fonts (Fandol with fontconfig aliases) for the drafting renderer.
+bash scripts/fonts.sh || echo "NOTE: scripts/fonts.sh failed; documents render with fallback fonts." >&2
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if is_root_debian; then

@@ -1,0 +1,499 @@
+"""Official documents in the GB/T 9704-2012 layout: DOCX with python-docx, PDF with LibreOffice.
+
+`render_docx(RenderInput) -> bytes` lays out the 文件格式 (份号, 密级, 紧急程度, the red issuing-agency
+mark, 发文字号 — with 签发人 on 上行文 —, the red rule, title, 主送, body with heading levels,
+attachment note, signature and date, attachments on new pages, 版记 at the bottom of the last page
+and page numbers `— N —`) on A4 with the 156 × 225 mm text block of 22 lines × 28 characters
+(RULES.md §10). `render_pdf(docx_bytes) -> bytes` converts through LibreOffice headless.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor, Twips
+
+from gongwen.errors import DomainError
+
+from .fonts import font_plan
+
+# The grid of GB/T 9704: 22 lines in 225 mm and 28 characters in 156 mm.
+PAGE_W, PAGE_H = 210, 297
+TOP, LEFT, BLOCK_W, BLOCK_H = 37, 28, 156, 225
+LINE_TWIPS = 579  # 28.95 pt: 22 lines fit in 225 mm (12756 twips), 23 do not
+BODY_PT = 16  # 3号
+CHAR_SPACING_TWIPS = -5  # 16 pt glyphs on a 15.75 pt pitch: 28 fit in 156 mm (442.2 pt), 29 do not
+CHAR_PT = BODY_PT + CHAR_SPACING_TWIPS / 20
+RED = RGBColor(0xFF, 0x00, 0x00)
+SIZES = {"2号": 22, "3号": 16, "4号": 14}
+
+LEVEL_FONT = {0: "fangsong", 1: "hei", 2: "kai", 3: "fangsong", 4: "fangsong"}
+
+
+@dataclass
+class BodyParagraph:
+    """A paragraph of the body: level 0 text, 1 `一、`, 2 `（一）`, 3 `1.`, 4 `（1）` headings."""
+
+    text: str
+    level: int = 0
+
+
+@dataclass
+class Attachment:
+    name: str
+    paragraphs: list[BodyParagraph] = field(default_factory=list)
+
+
+@dataclass
+class RenderInput:
+    agency_mark: str  # 发文机关标志 without 文件, e.g. "某市人民政府办公室"
+    title: str
+    doc_number: str = ""  # 发文字号, e.g. "某政办发〔2026〕5号"
+    main_recipients: str = ""
+    body: list[BodyParagraph] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    issuing_agency: str = ""  # 署名
+    date: str = ""  # 成文日期, "2026年3月8日"
+    copy_number: str = ""  # 份号
+    secrecy: str = ""  # 密级★期限, e.g. "秘密★1年"
+    urgency: str = ""  # 特急 / 加急
+    signers: list[str] = field(default_factory=list)  # 签发人 (上行文)
+    upward: bool = False  # 上行文
+    joint_agencies: list[str] = field(default_factory=list)  # further agencies of a joint document
+    cc: str = ""  # 抄送
+    printing_agency: str = ""  # 印发机关
+    printing_date: str = ""  # 印发日期
+    mark_suffix: str = "文件"
+
+
+@dataclass
+class Rendered:
+    docx: bytes
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------- low-level helpers
+
+
+def _set_run_font(run, role: str, size_pt: float, *, bold: bool = False, color=None,
+                  spacing_twips: int | None = CHAR_SPACING_TWIPS) -> None:
+    family = font_plan().families[role]
+    run.font.size = Pt(size_pt)
+    run.font.name = family
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), family)
+    if color is not None:
+        run.font.color.rgb = color
+    if spacing_twips:
+        sp = OxmlElement("w:spacing")
+        sp.set(qn("w:val"), str(spacing_twips))
+        rpr.append(sp)
+
+
+def _para(doc, text: str = "", *, role: str = "fangsong", size: float = BODY_PT,
+          align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent_chars: float = 0, bold: bool = False,
+          color=None, line_twips: int = LINE_TWIPS, right_chars: float = 0, left_chars: float = 0,
+          spacing_twips: int | None = CHAR_SPACING_TWIPS):
+    p = doc.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing = Twips(line_twips)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    if indent_chars:
+        fmt.first_line_indent = Pt(CHAR_PT * indent_chars)
+    if right_chars:
+        fmt.right_indent = Pt(CHAR_PT * right_chars)
+    if left_chars:
+        fmt.left_indent = Pt(CHAR_PT * left_chars)
+    ppr = p._element.get_or_add_pPr()
+    for tag in ("w:snapToGrid", "w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        ppr.append(el)
+    if text:
+        run = p.add_run(text)
+        _set_run_font(run, role, size, bold=bold, color=color, spacing_twips=spacing_twips)
+    return p
+
+
+def _border(p, side: str, *, sz: int, color: str = "000000", space: int = 1) -> None:
+    ppr = p._element.get_or_add_pPr()
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = OxmlElement("w:pBdr")
+        # pBdr must come before spacing/ind/jc in pPr
+        ppr.insert(0, bdr)
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(sz))
+    el.set(qn("w:space"), str(space))
+    el.set(qn("w:color"), color)
+    bdr.append(el)
+
+
+def _bottom_frame(p) -> None:
+    """Put the paragraph in a frame at the bottom of the text block (版记 on the last page)."""
+    ppr = p._element.get_or_add_pPr()
+    fr = OxmlElement("w:framePr")
+    fr.set(qn("w:w"), str(int(Mm(BLOCK_W).twips)))
+    fr.set(qn("w:hSpace"), "0")
+    fr.set(qn("w:wrap"), "around")
+    fr.set(qn("w:vAnchor"), "margin")
+    fr.set(qn("w:hAnchor"), "margin")
+    fr.set(qn("w:x"), "0")
+    fr.set(qn("w:yAlign"), "bottom")
+    ppr.insert(0, fr)
+
+
+def _page_field(p, role: str, size: float) -> None:
+    def run_with(el_tag, **attrs):
+        run = p.add_run()
+        _set_run_font(run, role, size, spacing_twips=None)
+        el = OxmlElement(el_tag)
+        for k, v in attrs.items():
+            el.set(qn(k), v)
+        if el_tag == "w:instrText":
+            el.set(qn("xml:space"), "preserve")
+            el.text = " PAGE "
+        run._element.append(el)
+
+    lead = p.add_run("— ")
+    _set_run_font(lead, role, size, spacing_twips=None)
+    run_with("w:fldChar", **{"w:fldCharType": "begin"})
+    run_with("w:instrText")
+    run_with("w:fldChar", **{"w:fldCharType": "separate"})
+    num = p.add_run("1")
+    _set_run_font(num, role, size, spacing_twips=None)
+    run_with("w:fldChar", **{"w:fldCharType": "end"})
+    tail = p.add_run(" —")
+    _set_run_font(tail, role, size, spacing_twips=None)
+
+
+FOOTER_MM = 22.0  # the page number's top edge 7 mm below the text block (LibreOffice)
+
+
+def _setup_section(doc) -> None:
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(PAGE_W), Mm(PAGE_H)
+    sec.top_margin, sec.left_margin = Mm(TOP), Mm(LEFT)
+    sec.right_margin = Mm(PAGE_W - LEFT - BLOCK_W)
+    sec.bottom_margin = Mm(PAGE_H - TOP - BLOCK_H)
+    sec.header_distance = Mm(15)
+    sec.footer_distance = Mm(FOOTER_MM)
+    grid = sec._sectPr.find(qn("w:docGrid"))
+    if grid is not None:
+        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:linePitch"), str(LINE_TWIPS))
+        grid.set(qn("w:charSpace"), "0")
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align, key in (
+        (sec.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
+        (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left"),
+    ):
+        p = footer.paragraphs[0]
+        fmt = p.paragraph_format
+        fmt.alignment = align
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.line_spacing = Pt(SIZES["4号"])
+        one_char = Pt(SIZES["4号"])
+        if key == "right":
+            fmt.right_indent = one_char
+        else:
+            fmt.left_indent = one_char
+        _page_field(p, "song", SIZES["4号"])
+    # Normal style: 3号仿宋 on the grid
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(BODY_PT)
+    rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), font_plan().families["fangsong"])
+
+
+
+# ---------------------------------------------------------------- the layout
+
+
+def _mark(doc, data: RenderInput) -> None:
+    """The red issuing-agency mark, its top 35 mm (上行文 80 mm) below the top of the block."""
+    names = [data.agency_mark, *data.joint_agencies]
+    longest = max(len(n) for n in names) + (len(data.mark_suffix) if len(names) == 1 else 0)
+    size = min(36.0, (BLOCK_W / 25.4 * 72) / max(longest, 1) * 0.92)
+    line = int(round(size * 1.25 * 20))
+    lines_used = sum(1 for v in (data.copy_number, data.secrecy, data.urgency) if v)
+    target = (80 if data.upward else 35) * 56.6929  # twips
+    gap = max(0, int(target - lines_used * LINE_TWIPS))
+    if len(names) == 1:
+        p = _para(doc, names[0] + data.mark_suffix, role="xiaobiaosong", size=size,
+                  align=WD_ALIGN_PARAGRAPH.CENTER, color=RED, line_twips=line, spacing_twips=None)
+        p.paragraph_format.space_before = Twips(gap)
+        return
+    # joint document: the agencies stacked, 文件 to the right, centred over all lines
+    table = doc.add_table(rows=len(names), cols=2)
+    table.autofit = False
+    for i, name in enumerate(names):
+        cell = table.cell(i, 0)
+        cell.width = Mm(BLOCK_W * 0.78)
+        cp = cell.paragraphs[0]
+        cp.alignment = WD_ALIGN_PARAGRAPH.DISTRIBUTE
+        cp.paragraph_format.line_spacing = Twips(line)
+        run = cp.add_run(name)
+        _set_run_font(run, "xiaobiaosong", size, color=RED, spacing_twips=None)
+    right = table.cell(0, 1).merge(table.cell(len(names) - 1, 1))
+    right.width = Mm(BLOCK_W * 0.22)
+    right.vertical_alignment = 1  # centre
+    rp = right.paragraphs[0]
+    rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = rp.add_run(data.mark_suffix)
+    _set_run_font(run, "xiaobiaosong", size, color=RED, spacing_twips=None)
+    spacer = doc.paragraphs[-1] if doc.paragraphs else None
+    if spacer is not None:
+        spacer.paragraph_format.space_after = Twips(gap)
+
+
+def _head(doc, data: RenderInput) -> None:
+    for value, role in ((data.copy_number, "fangsong"), (data.secrecy, "hei"), (data.urgency, "hei")):
+        if value:
+            _para(doc, value, role=role, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _mark(doc, data)
+    _para(doc)  # 发文字号 two lines below the mark: one empty line
+    if data.upward:
+        p = _para(doc, align=WD_ALIGN_PARAGRAPH.LEFT, left_chars=1)
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(BLOCK_W) - Pt(CHAR_PT * 2),
+                                                  alignment=2)  # right
+        r = p.add_run(data.doc_number)
+        _set_run_font(r, "fangsong", BODY_PT)
+        r = p.add_run("\t签发人：")
+        _set_run_font(r, "fangsong", BODY_PT)
+        r = p.add_run("　".join(data.signers))
+        _set_run_font(r, "kai", BODY_PT)
+    else:
+        p = _para(doc, data.doc_number, align=WD_ALIGN_PARAGRAPH.CENTER)
+    # the red rule 4 mm under the number
+    _border(p, "bottom", sz=12, color="FF0000", space=5)
+    _para(doc)
+
+
+def _body(doc, data: RenderInput) -> None:
+    _para(doc, data.title, role="xiaobiaosong", size=SIZES["2号"], align=WD_ALIGN_PARAGRAPH.CENTER,
+          spacing_twips=None)
+    _para(doc)
+    if data.main_recipients:
+        _para(doc, data.main_recipients.rstrip("：:") + "：", align=WD_ALIGN_PARAGRAPH.LEFT)
+    for bp in data.body:
+        _para(doc, bp.text, role=LEVEL_FONT.get(bp.level, "fangsong"), indent_chars=2)
+    if data.attachments:
+        _para(doc)
+        if len(data.attachments) == 1:
+            _para(doc, f"附件：{data.attachments[0].name}", indent_chars=2)
+        else:
+            for i, att in enumerate(data.attachments, 1):
+                lead = "附件：" if i == 1 else ""
+                p = _para(doc, f"{lead}{i}.{att.name}", left_chars=5 if i > 1 else 2,
+                          align=WD_ALIGN_PARAGRAPH.LEFT)
+                if i == 1:
+                    p.paragraph_format.left_indent = Pt(CHAR_PT * 2)
+    _para(doc)
+    _para(doc)
+    if data.issuing_agency:
+        extra = max(0.0, (len(data.date) - len(data.issuing_agency)) / 2)
+        _para(doc, data.issuing_agency, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4 + extra)
+    if data.date:
+        _para(doc, data.date, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+
+
+def _attachments(doc, data: RenderInput) -> None:
+    many = len(data.attachments) > 1
+    for i, att in enumerate(data.attachments, 1):
+        p = _para(doc, f"附件{i}" if many else "附件", role="hei", align=WD_ALIGN_PARAGRAPH.LEFT)
+        p.paragraph_format.page_break_before = True
+        _para(doc)
+        _para(doc, att.name, role="xiaobiaosong", size=SIZES["2号"], align=WD_ALIGN_PARAGRAPH.CENTER,
+              spacing_twips=None)
+        _para(doc)
+        for bp in att.paragraphs:
+            _para(doc, bp.text, role=LEVEL_FONT.get(bp.level, "fangsong"), indent_chars=2)
+
+
+def _cell_borders(cell, **sides) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        sz = sides.get(side)
+        el.set(qn("w:val"), "single" if sz else "nil")
+        if sz:
+            el.set(qn("w:sz"), str(sz))
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        borders.append(el)
+    tcpr.append(borders)
+
+
+def _char_width(ch: str, size: float, spacing: float) -> float:
+    return (size / 2 if ord(ch) < 0x2000 else size) + spacing
+
+
+def _used_on_last_page(doc) -> int:
+    """Twips of the text block the body fills on its last page.
+
+    Every paragraph has exact line spacing and the body runs on a 28-character grid, so the
+    layout LibreOffice (or Word) makes can be followed here: break each paragraph into lines
+    character by character, and move to a new page when a line does not fit.
+    """
+    block_w = Mm(BLOCK_W).pt
+    block_h = int(Mm(BLOCK_H).twips)
+    y = 0
+    for p in doc.paragraphs:
+        fmt = p.paragraph_format
+        if fmt.page_break_before:
+            y = 0
+        if fmt.space_before:
+            y += int(fmt.space_before.twips)
+        line = int(fmt.line_spacing.twips) if fmt.line_spacing is not None else LINE_TWIPS
+        left = fmt.left_indent.pt if fmt.left_indent else 0.0
+        right = fmt.right_indent.pt if fmt.right_indent else 0.0
+        first = fmt.first_line_indent.pt if fmt.first_line_indent else 0.0
+        lines, width, avail = 1, first, block_w - left - right
+        for run in p.runs:
+            size = run.font.size.pt if run.font.size else BODY_PT
+            sp = run._element.rPr.find(qn("w:spacing")) if run._element.rPr is not None else None
+            spacing = int(sp.get(qn("w:val"))) / 20 if sp is not None else 0.0
+            for ch in run.text:
+                w = _char_width(ch, size, spacing) if ch != "\t" else 0.0
+                if width + w > avail + 0.5:
+                    lines, width = lines + 1, 0.0
+                width += w
+        for _ in range(lines):
+            if y + line > block_h:
+                y = 0
+            y += line
+    return y
+
+
+def _imprint(doc, data: RenderInput) -> None:
+    """版记: 抄送 and 印发机关/印发日期 between rules, a table floating at the bottom of the block."""
+    rows = []
+    if data.cc:
+        rows.append(f"抄送：{data.cc.rstrip('。')}。")
+    if data.printing_agency or data.printing_date:
+        rows.append((data.printing_agency, data.printing_date))
+    if not rows:
+        return
+    four = SIZES["4号"]
+    # push the imprint to the bottom of the last page with one spacer of the exact height left
+    block_h = int(Mm(BLOCK_H).twips)
+    need = len(rows) * (LINE_TWIPS + 40) + 80  # rows with their borders, and the anchor
+    free = block_h - _used_on_last_page(doc) - need
+    if free < 0:  # no room left: the imprint goes to the bottom of a page of its own
+        spacer = _para(doc, line_twips=block_h - need)
+        spacer.paragraph_format.page_break_before = True
+    elif free >= 20:
+        _para(doc, line_twips=free)
+    table = doc.add_table(rows=len(rows), cols=1)
+    tblpr = table._tbl.tblPr
+    pos = OxmlElement("w:tblpPr")
+    for k, v in (("w:leftFromText", "0"), ("w:rightFromText", "0"), ("w:vertAnchor", "margin"),
+                 ("w:horzAnchor", "margin"), ("w:tblpX", "0"),
+                 ("w:tblpY", str(int(Mm(BLOCK_H).twips) - len(rows) * LINE_TWIPS - 40))):
+        pos.set(qn(k), v)
+    tblpr.insert(0, pos)
+    width = Mm(BLOCK_W - 0.5)  # LibreOffice keeps a full-width floating table inline
+    tblw = OxmlElement("w:tblW")
+    tblw.set(qn("w:w"), str(int(width.twips)))
+    tblw.set(qn("w:type"), "dxa")
+    old_w = tblpr.find(qn("w:tblW"))
+    if old_w is not None:
+        tblpr.remove(old_w)
+    tblpr.append(tblw)
+    for i, value in enumerate(rows):
+        cell = table.cell(i, 0)
+        cell.width = width
+        _cell_borders(cell, top=8 if i == 0 else 6, bottom=8 if i == len(rows) - 1 else None)
+        p = cell.paragraphs[0]
+        fmt = p.paragraph_format
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.line_spacing = Twips(LINE_TWIPS)
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.left_indent = Pt(four)
+        if isinstance(value, str):
+            r = p.add_run(value)
+        else:
+            fmt.right_indent = Pt(four)
+            fmt.tab_stops.add_tab_stop(width - Pt(four * 2) - Mm(4), alignment=2)
+            r = p.add_run(f"{value[0]}\t{value[1]}印发")
+        _set_run_font(r, "fangsong", four, spacing_twips=None)
+    # a floating table needs a paragraph to anchor to (LibreOffice drops it otherwise)
+    _para(doc, line_twips=20)
+
+
+def render(data: RenderInput) -> Rendered:
+    """The DOCX of a document in the 文件格式, with the font warnings for the user."""
+    doc = Document()
+    body = doc.element.body
+    for p in list(body):
+        if p.tag == qn("w:p"):
+            body.remove(p)
+    _setup_section(doc)
+    _head(doc, data)
+    _body(doc, data)
+    _attachments(doc, data)
+    _imprint(doc, data)
+    out = BytesIO()
+    doc.save(out)
+    return Rendered(out.getvalue(), list(font_plan().warnings))
+
+
+def render_docx(data: RenderInput) -> bytes:
+    return render(data).docx
+
+
+# ---------------------------------------------------------------- PDF
+
+
+class ConverterMissing(DomainError):
+    pass
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def render_pdf(docx_bytes: bytes, *, timeout: float = 120) -> bytes:
+    """DOCX → PDF through LibreOffice headless, each call with its own user profile."""
+    exe = soffice_path()
+    if exe is None:
+        raise ConverterMissing("服务器未安装 LibreOffice（soffice），无法生成 PDF；请管理员安装 libreoffice-writer-nogui。")
+    with tempfile.TemporaryDirectory(prefix="gongwen-render-") as tmp:
+        src = os.path.join(tmp, "doc.docx")
+        with open(src, "wb") as fh:
+            fh.write(docx_bytes)
+        profile = f"file://{tmp}/profile"
+        try:
+            proc = subprocess.run(  # noqa: S603 (our own arguments, no shell)
+                [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                 "--convert-to", "pdf", "--outdir", tmp, src],
+                capture_output=True, timeout=timeout, check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DomainError(f"LibreOffice 转换 PDF 超时（{int(timeout)} 秒），请稍后重试。") from exc
+        pdf = os.path.join(tmp, "doc.pdf")
+        if proc.returncode != 0 or not os.path.exists(pdf):
+            raise DomainError("LibreOffice 未能将文件转换为 PDF：" + proc.stderr.decode(errors="replace")[-300:])
+        with open(pdf, "rb") as fh:
+            return fh.read()
+
+

@@ -1,0 +1,179 @@
+"""The GB/T 9704 layout measured on the PDF LibreOffice makes of our DOCX (RULES.md §10)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from io import BytesIO
+
+import pdfplumber
+import pytest
+from docx import Document
+
+from drafting import fonts
+from drafting.render import RenderInput, render, render_docx, render_pdf, soffice_path
+from drafting.render_sample import sample
+
+MM = 72 / 25.4
+TOP, LEFT, BLOCK_W, BLOCK_H = 37, 28, 156, 225
+BOTTOM = TOP + BLOCK_H  # 262 mm
+RED = (1.0, 0.0, 0.0)
+
+needs_soffice = pytest.mark.skipif(
+    soffice_path() is None,
+    reason="LibreOffice (soffice) 未安装：无法把 DOCX 转成 PDF 来量版式（apt-get install libreoffice-writer-nogui）",
+)
+
+
+def colour(value) -> tuple:
+    return tuple(round(float(v), 2) for v in (value or ()))
+
+
+def lines_of(page) -> list[dict]:
+    """The text lines of a page: top, x0, x1 (mm), the text, the chars."""
+    rows = defaultdict(list)
+    for c in page.chars:
+        rows[round(c["top"], 0)].append(c)
+    out = []
+    for top in sorted(rows):
+        cs = sorted(rows[top], key=lambda c: c["x0"])
+        out.append({"top": cs[0]["top"] / MM, "x0": cs[0]["x0"] / MM, "x1": cs[-1]["x1"] / MM,
+                    "text": "".join(c["text"] for c in cs), "chars": cs,
+                    "size": round(cs[0]["size"], 1)})
+    return out
+
+
+@pytest.fixture(scope="module")
+def pdf():
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) 未安装")
+    data = render_pdf(render_docx(sample(3)))
+    with pdfplumber.open(BytesIO(data)) as doc:
+        yield doc
+
+
+def body_lines(page):
+    return [ln for ln in lines_of(page) if ln["top"] < BOTTOM and ln["size"] == 16]
+
+
+@needs_soffice
+def test_full_page_has_22_lines_of_28_characters_and_the_margins(pdf):
+    page = pdf.pages[1]  # the second page is body text only
+    body = body_lines(page)
+    assert len(body) == 22
+    full = [ln for ln in body if ln["x1"] > LEFT + BLOCK_W - 1.5 and ln["x0"] < LEFT + 0.5]
+    assert len(full) >= 10
+    assert all(len(ln["text"]) == 28 for ln in full), [ln["text"] for ln in full]
+    # left margin 28 mm, the right edge of a full line at the block's edge (156 mm wide)
+    assert all(abs(ln["x0"] - LEFT) <= 1 for ln in full)
+    assert all(abs(ln["x1"] - (LEFT + BLOCK_W)) <= 1 for ln in full)
+    # top margin 37 mm: the first line's cell (the glyph centred in its 225/22 mm line)
+    pitch = (body[-1]["top"] - body[0]["top"]) / 21
+    assert abs(pitch - BLOCK_H / 22) <= 0.1
+    glyph = 16 / MM
+    cell_top = body[0]["top"] - (pitch - glyph) / 2
+    assert abs(cell_top - TOP) <= 1, cell_top
+    # and the last line ends inside the block
+    assert body[-1]["top"] + glyph <= BOTTOM + 0.5
+
+
+@needs_soffice
+def test_red_agency_mark_35_mm_below_the_block_top_and_the_red_rule(pdf):
+    page = pdf.pages[0]
+    red = [c for c in page.chars if colour(c["non_stroking_color"]) == RED]
+    assert "".join(c["text"] for c in red) == "某市人民政府办公室文件"
+    assert abs(min(c["top"] for c in red) / MM - (TOP + 35)) <= 1.5
+    rules = [ln for ln in page.lines + page.rects
+             if colour(ln.get("stroking_color")) == RED or colour(ln.get("non_stroking_color")) == RED]
+    assert rules, "no red rule"
+    rule = rules[0]
+    assert abs(rule["x0"] / MM - LEFT) <= 1 and abs(rule["x1"] / MM - (LEFT + BLOCK_W)) <= 1
+    number = next(ln for ln in lines_of(page) if "发〔2026〕" in ln["text"])
+    assert abs((number["x0"] + number["x1"]) / 2 - (LEFT + BLOCK_W / 2)) <= 1  # centred
+    # 份号, 密级, 紧急程度 stacked flush left above the mark
+    head = [ln["text"] for ln in lines_of(page)[:3]]
+    assert head == ["000123", "秘密★1年", "特急"]
+
+
+@needs_soffice
+def test_page_numbers_odd_right_even_left_7_mm_below_the_block(pdf):
+    one_char = 14 / MM
+    assert len(pdf.pages) >= 4
+    for page in pdf.pages:
+        n = page.page_number
+        number = [ln for ln in lines_of(page) if ln["top"] > BOTTOM]
+        assert [ln["text"] for ln in number] == [f"— {n} —"]
+        ln = number[0]
+        assert abs(ln["top"] - (BOTTOM + 7)) <= 1
+        if n % 2:
+            assert abs(ln["x1"] - (LEFT + BLOCK_W - one_char)) <= 1
+        else:
+            assert abs(ln["x0"] - (LEFT + one_char)) <= 1
+
+
+@needs_soffice
+def test_imprint_at_the_bottom_of_the_last_page_and_attachment_on_a_new_page(pdf):
+    last = pdf.pages[-1]
+    texts = [ln["text"] for ln in lines_of(last)]
+    assert texts[0] == "附件"
+    assert any(t.startswith("抄送：") for t in texts)
+    printed = next(ln for ln in lines_of(last) if ln["text"].endswith("印发"))
+    assert printed["size"] == 14
+    rules = sorted(ln["top"] / MM for ln in last.lines + last.rects
+                   if colour(ln.get("stroking_color")) != RED)
+    assert len(rules) >= 3
+    assert BOTTOM - 4 <= rules[-1] <= BOTTOM + 0.5
+    assert printed["top"] < rules[-1]
+    # the imprint is on no other page
+    for page in pdf.pages[:-1]:
+        assert not any("抄送" in ln["text"] for ln in lines_of(page))
+
+
+@needs_soffice
+def test_upward_document_has_number_left_and_signers_right():
+    data = sample(1, upward=True, signers=["张三", "李四"], attachments=[])
+    with pdfplumber.open(BytesIO(render_pdf(render_docx(data)))) as doc:
+        page = doc.pages[0]
+        red = [c for c in page.chars if colour(c["non_stroking_color"]) == RED]
+        assert abs(min(c["top"] for c in red) / MM - (TOP + 80)) <= 1.5
+        line = next(ln for ln in lines_of(page) if "发〔2026〕" in ln["text"])
+        assert line["text"].startswith("某政办发〔2026〕5号") and line["text"].endswith("签发人：张三　李四")
+        assert abs(line["x0"] - (LEFT + 16 / MM)) <= 1.5  # one character in
+        kai = [c for c in line["chars"] if c["text"] in "张三李四"]
+        assert all("Kai" in c["fontname"] for c in kai)
+
+
+def test_docx_structure_without_libreoffice():
+    data = render(sample(1))
+    doc = Document(BytesIO(data.docx))
+    sec = doc.sections[0]
+    assert round(sec.top_margin.mm) == TOP and round(sec.left_margin.mm) == LEFT
+    assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
+    assert round(sec.page_width.mm - sec.left_margin.mm - sec.right_margin.mm) == BLOCK_W
+    assert round(sec.page_height.mm - sec.top_margin.mm - sec.bottom_margin.mm) == BLOCK_H
+    text = [p.text for p in doc.paragraphs]
+    assert "某市人民政府办公室文件" in text and "2026年3月8日" in text
+    assert doc.settings.odd_and_even_pages_header_footer
+
+
+def test_minimal_document_renders():
+    docx = render_docx(RenderInput(agency_mark="某局", title="关于某事的通知"))
+    assert docx[:2] == b"PK"
+
+
+def test_missing_font_falls_back_with_a_warning(monkeypatch):
+    monkeypatch.setitem(fonts.ROLES, "hei", ("没有这种字体黑体", ("没有这种字体黑体",)))
+    fonts.font_plan.cache_clear()
+    try:
+        data = render(sample(1))
+        assert any("黑体" in w and "已改用" in w for w in data.warnings), data.warnings
+        assert data.docx[:2] == b"PK"
+    finally:
+        monkeypatch.undo()
+        fonts.font_plan.cache_clear()
+
+
+def test_installed_fonts_resolve_without_warnings():
+    if fonts.fc_match("FandolFang") != "FandolFang":
+        pytest.skip("Fandol 字体未安装（scripts/fonts.sh）")
+    fonts.font_plan.cache_clear()
+    assert fonts.font_plan().warnings == []
