@@ -15,6 +15,7 @@ from .auth import session_auth, token_auth
 from .routers import (
     audit,
     calendar,
+    checks,
     deadlines,
     documents,
     duty,
@@ -62,3 +63,4 @@ api.add_router("/supervision", supervision.router)
 api.add_router("/errorbook", errorbook.router)
 api.add_router("/stats", stats.router)
 api.add_router("/extensions", extensions.router)
+api.add_router("/checks", checks.router)

@@ -6,6 +6,7 @@ import re
 import pytest
 
 EXPECTED = {
+    "/api/v1/checks": {"post"},
     "/api/v1/me": {"get"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}/revoke": {"post"},
