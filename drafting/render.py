@@ -472,16 +472,68 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def render_pdf(docx_bytes: bytes, *, timeout: float = 120) -> bytes:
-    """DOCX → PDF through LibreOffice headless, each call with its own user profile."""
+def _soffice() -> str:
     exe = soffice_path()
     if exe is None:
         raise ConverterMissing("服务器未安装 LibreOffice（soffice），无法生成 PDF；请管理员安装 libreoffice-writer-nogui。")
+    return exe
+
+
+class WarmConverter:
+    """A LibreOffice kept running with its own profile: each conversion is handed to it.
+
+    A `soffice --convert-to` started with the profile of a running LibreOffice passes the job
+    to that process over its pipe instead of starting a new office (about 0.8 s instead of 2–3 s).
+    Use as a context manager; `close()` ends the process it started (and only that one).
+    """
+
+    def __init__(self, start_wait: float = 30):
+        self.exe = _soffice()
+        self.dir = tempfile.mkdtemp(prefix="gongwen-soffice-")
+        self.profile = f"file://{self.dir}/profile"
+        self.proc = subprocess.Popen(  # noqa: S603 (our own arguments, no shell)
+            [self.exe, f"-env:UserInstallation={self.profile}", "--headless", "--invisible",
+             "--norestore", "--nologo",
+             # an acceptor keeps the office running once a handed-over job is done
+             f"--accept=pipe,name=gongwen{os.getpid()}_{id(self)};urp;", "private:factory/swriter"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.start_wait = start_wait
+
+    def convert(self, docx_bytes: bytes, *, timeout: float = 120) -> bytes:
+        return render_pdf(docx_bytes, timeout=timeout, profile=self.profile)
+
+    def close(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def render_pdf(docx_bytes: bytes, *, timeout: float = 120, profile: str | None = None) -> bytes:
+    """DOCX → PDF through LibreOffice headless, each call with its own user profile (or the
+    profile of a `WarmConverter`, which then does the work)."""
+    exe = _soffice()
     with tempfile.TemporaryDirectory(prefix="gongwen-render-") as tmp:
         src = os.path.join(tmp, "doc.docx")
         with open(src, "wb") as fh:
             fh.write(docx_bytes)
-        profile = f"file://{tmp}/profile"
+        profile = profile or f"file://{tmp}/profile"
         try:
             proc = subprocess.run(  # noqa: S603 (our own arguments, no shell)
                 [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore",

@@ -177,3 +177,16 @@ def test_installed_fonts_resolve_without_warnings():
         pytest.skip("Fandol 字体未安装（scripts/fonts.sh）")
     fonts.font_plan.cache_clear()
     assert fonts.font_plan().warnings == []
+
+
+@needs_soffice
+def test_warm_converter_converts_each_document_and_ends_its_office():
+    from drafting.render import WarmConverter
+
+    with WarmConverter() as conv:
+        for n in (1, 2):
+            pdf = conv.convert(render_docx(sample(1, title=f"第{n}号测试通知", attachments=[])))
+            with pdfplumber.open(BytesIO(pdf)) as doc:
+                assert f"第{n}号测试通知" in doc.pages[0].extract_text().replace(" ", "")
+        proc = conv.proc
+    assert proc.poll() is not None
