@@ -242,26 +242,30 @@ def _mark(doc, data: RenderInput) -> None:
         p.paragraph_format.space_before = Twips(gap)
         return
     # joint document: the agencies stacked, 文件 to the right, centred over all lines
+    left_w, right_w = Mm(BLOCK_W * 0.76), Mm(BLOCK_W * 0.24)
+    size = min(36.0, left_w.pt / max(len(n) for n in names) * 0.9)
+    line = int(round(size * 1.25 * 20))
+    gap -= int(4.7 * 56.6929)  # the table's cell margin and the glyph's place in its line
+    if gap >= 20:
+        _para(doc, line_twips=gap)
     table = doc.add_table(rows=len(names), cols=2)
     table.autofit = False
+    table.columns[0].width, table.columns[1].width = left_w, right_w
     for i, name in enumerate(names):
         cell = table.cell(i, 0)
-        cell.width = Mm(BLOCK_W * 0.78)
+        cell.width = left_w
         cp = cell.paragraphs[0]
         cp.alignment = WD_ALIGN_PARAGRAPH.DISTRIBUTE
         cp.paragraph_format.line_spacing = Twips(line)
         run = cp.add_run(name)
         _set_run_font(run, "xiaobiaosong", size, color=RED, spacing_twips=None)
     right = table.cell(0, 1).merge(table.cell(len(names) - 1, 1))
-    right.width = Mm(BLOCK_W * 0.22)
+    right.width = right_w
     right.vertical_alignment = 1  # centre
     rp = right.paragraphs[0]
     rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = rp.add_run(data.mark_suffix)
     _set_run_font(run, "xiaobiaosong", size, color=RED, spacing_twips=None)
-    spacer = doc.paragraphs[-1] if doc.paragraphs else None
-    if spacer is not None:
-        spacer.paragraph_format.space_after = Twips(gap)
 
 
 def _head(doc, data: RenderInput) -> None:

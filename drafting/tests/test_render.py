@@ -190,3 +190,22 @@ def test_warm_converter_converts_each_document_and_ends_its_office():
                 assert f"第{n}号测试通知" in doc.pages[0].extract_text().replace(" ", "")
         proc = conv.proc
     assert proc.poll() is not None
+
+
+@needs_soffice
+def test_joint_document_head_stacks_the_agencies_with_one_red_wenjian():
+    joint = ["某市财政局", "某市人力资源和社会保障局"]
+    pdf = render_pdf(render_docx(sample(1, joint_agencies=joint, attachments=[])))
+    with pdfplumber.open(BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        red = [c for c in page.chars if colour(c["non_stroking_color"]) == RED]
+        text = "".join(c["text"] for c in red)
+        assert text.count("文件") == 1
+        for name in ["某市人民政府办公室", *joint]:
+            assert all(ch in text for ch in name)
+        assert abs(min(c["top"] for c in red) / MM - (TOP + 35)) <= 1.5
+        wen = next(c for c in red if c["text"] == "文")
+        names = [c for c in red if c["text"] not in "文件"]
+        assert wen["x0"] > max(c["x1"] for c in names)  # 文件 to the right of the names
+        tops = sorted({round(c["top"]) for c in names})
+        assert len(tops) == 3 and tops[0] < wen["top"] < tops[-1]  # centred over the names
