@@ -72,7 +72,11 @@ class RenderInput:
     cc: str = ""  # 抄送
     printing_agency: str = ""  # 印发机关
     printing_date: str = ""  # 印发日期
-    mark_suffix: str = "文件"
+    mark_suffix: str = "文件"  # 命令格式: "令" / "命令"; 纪要格式: "纪要" (or part of agency_mark)
+    kind: str = "file"  # file 文件格式, order 命令格式, minutes 纪要格式
+    attendees: str = ""  # 纪要: 出席
+    absentees: str = ""  # 纪要: 请假
+    observers: str = ""  # 纪要: 列席
 
 
 @dataclass
@@ -234,7 +238,8 @@ def _mark(doc, data: RenderInput) -> None:
     size = min(36.0, (BLOCK_W / 25.4 * 72) / max(longest, 1) * 0.92)
     line = int(round(size * 1.25 * 20))
     lines_used = sum(1 for v in (data.copy_number, data.secrecy, data.urgency) if v)
-    target = (80 if data.upward else 35) * 56.6929  # twips
+    top_mm = 20 if data.kind == "order" else 80 if data.upward else 35
+    target = top_mm * 56.6929  # twips
     gap = max(0, int(target - lines_used * LINE_TWIPS))
     if len(names) == 1:
         p = _para(doc, names[0] + data.mark_suffix, role="xiaobiaosong", size=size,
@@ -286,15 +291,19 @@ def _head(doc, data: RenderInput) -> None:
         _set_run_font(r, "kai", BODY_PT)
     else:
         p = _para(doc, data.doc_number, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if data.kind == "order":  # 命令格式: no rule, the body two lines under the number
+        _para(doc)
+        return
     # the red rule 4 mm under the number
     _border(p, "bottom", sz=12, color="FF0000", space=5)
     _para(doc)
 
 
 def _body(doc, data: RenderInput) -> None:
-    _para(doc, data.title, role="xiaobiaosong", size=SIZES["2号"], align=WD_ALIGN_PARAGRAPH.CENTER,
-          spacing_twips=None)
-    _para(doc)
+    if data.title:
+        _para(doc, data.title, role="xiaobiaosong", size=SIZES["2号"], align=WD_ALIGN_PARAGRAPH.CENTER,
+              spacing_twips=None)
+        _para(doc)
     if data.main_recipients:
         _para(doc, data.main_recipients.rstrip("：:") + "：", align=WD_ALIGN_PARAGRAPH.LEFT)
     for bp in data.body:
@@ -310,6 +319,8 @@ def _body(doc, data: RenderInput) -> None:
                           align=WD_ALIGN_PARAGRAPH.LEFT)
                 if i == 1:
                     p.paragraph_format.left_indent = Pt(CHAR_PT * 2)
+    if data.kind == "minutes":
+        _minutes_people(doc, data)
     _para(doc)
     _para(doc)
     if data.issuing_agency:
@@ -317,6 +328,23 @@ def _body(doc, data: RenderInput) -> None:
         _para(doc, data.issuing_agency, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4 + extra)
     if data.date:
         _para(doc, data.date, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+
+
+def _minutes_people(doc, data: RenderInput) -> None:
+    """纪要: 出席, 请假, 列席 — the label in 黑体, the names in 仿宋 aligned after the colon."""
+    first = True
+    for label, names in (("出席", data.attendees), ("请假", data.absentees), ("列席", data.observers)):
+        if not names:
+            continue
+        if first:
+            _para(doc)
+            first = False
+        p = _para(doc, align=WD_ALIGN_PARAGRAPH.LEFT, left_chars=5)
+        p.paragraph_format.first_line_indent = Pt(-CHAR_PT * 3)
+        r = p.add_run(f"{label}：")
+        _set_run_font(r, "hei", BODY_PT)
+        r = p.add_run(names)
+        _set_run_font(r, "fangsong", BODY_PT)
 
 
 def _attachments(doc, data: RenderInput) -> None:

@@ -209,3 +209,34 @@ def test_joint_document_head_stacks_the_agencies_with_one_red_wenjian():
         assert wen["x0"] > max(c["x1"] for c in names)  # 文件 to the right of the names
         tops = sorted({round(c["top"]) for c in names})
         assert len(tops) == 3 and tops[0] < wen["top"] < tops[-1]  # centred over the names
+
+
+@needs_soffice
+def test_order_head_20_mm_below_the_block_top_without_a_rule():
+    data = RenderInput(agency_mark="某市人民政府", mark_suffix="令", kind="order", title="",
+                       doc_number="第5号", body=sample(1).body[:3], issuing_agency="市长　张三",
+                       date="2026年3月8日")
+    with pdfplumber.open(BytesIO(render_pdf(render_docx(data)))) as doc:
+        page = doc.pages[0]
+        red = [c for c in page.chars if colour(c["non_stroking_color"]) == RED]
+        assert "".join(c["text"] for c in red) == "某市人民政府令"
+        assert abs(min(c["top"] for c in red) / MM - (TOP + 20)) <= 1.5
+        assert not [ln for ln in page.lines + page.rects if colour(ln.get("stroking_color")) == RED]
+        number = next(ln for ln in lines_of(page) if ln["text"] == "第5号")
+        assert abs((number["x0"] + number["x1"]) / 2 - (LEFT + BLOCK_W / 2)) <= 1
+
+
+@needs_soffice
+def test_minutes_head_and_attendance():
+    data = sample(1, agency_mark="某市人民政府常务会议", mark_suffix="纪要", kind="minutes",
+                  doc_number="第3期", attachments=[], main_recipients="", copy_number="",
+                  secrecy="", urgency="", attendees="张三、李四、王五", observers="赵六")
+    with pdfplumber.open(BytesIO(render_pdf(render_docx(data)))) as doc:
+        page = doc.pages[0]
+        red = "".join(c["text"] for c in page.chars if colour(c["non_stroking_color"]) == RED)
+        assert red == "某市人民政府常务会议纪要"
+        text = [ln["text"] for p in doc.pages for ln in lines_of(p)]
+        line = next(ln for p in doc.pages for ln in lines_of(p) if ln["text"].startswith("出席："))
+        assert line["text"] == "出席：张三、李四、王五" and "列席：赵六" in text
+        assert "Hei" in line["chars"][0]["fontname"] and "Fang" in line["chars"][-1]["fontname"]
+        assert abs(line["x0"] - (LEFT + 2 * 15.75 / MM)) <= 1  # 左空二字
