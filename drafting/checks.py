@@ -69,7 +69,7 @@ NUMBER_OK = re.compile(rf"^[{CJK}]+〔(\d{{4}})〕([1-9]\d*)号$")
 NUMBER_ANY = re.compile(rf"^[{CJK}]+\s*[〔\[【(（［]\s*\d{{4}}\s*[〕\]】)）］]\s*第?\s*\d+\s*号$")
 DATE_ANY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 ASCII_PUNCT = re.compile(rf"[{CJK}][,;:?!()\"]|[,;:?!()\"][{CJK}]|[{CJK}]\.(?=\s|$|[{CJK}])")
-DUPLICATE = re.compile(r"(的|是|在|和|与|及|对|为|将|把|被|从|并|或|之|其|我|本)\1")
+DUPLICATE = re.compile(r"(的|在|与|及|对|为|将|把|被|并|或|之|其)\1")
 PLACEHOLDER = re.compile(r"XX|ＸＸ|××|xx|○○")
 ADDRESS_NOUNS = "局|委|厅|办|单位|部|院|司|处|市|县|区|省|公司|中心|校"
 ADDRESS_HON = re.compile(rf"贵({ADDRESS_NOUNS})")
@@ -107,6 +107,13 @@ def cn_number(text: str) -> int:
 def split_names(text: str) -> list[str]:
     text = (text or "").strip().rstrip("：:。")
     return [n.strip() for n in re.split(r"[、，,；;]", text) if n.strip()]
+
+
+def _reduplicated(text: str, at: int) -> bool:
+    """Whether the pair at ``at`` is half of an AABB word (实实在在, 的的确确), not a slip."""
+    before = at >= 2 and text[at - 1] == text[at - 2]
+    after = at + 3 < len(text) and text[at + 2] == text[at + 3]
+    return before or after
 
 
 def _excerpt(text: str, pos: int = 0, width: int = 12) -> str:
@@ -328,7 +335,7 @@ class _Checker:
     def words(self):
         address = {"hon": None, "plain": None}
         for key, index, text in self.texts():
-            m = DUPLICATE.search(text)
+            m = next((m for m in DUPLICATE.finditer(text) if not _reduplicated(text, m.start())), None)
             if m:
                 self.add("text.duplicate", key, ADVISE, f"“{m.group(0)}”疑为重复字。",
                          f"改为“{m.group(1)}”。", _excerpt(text, m.start()), index)

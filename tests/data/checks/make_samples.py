@@ -70,6 +70,10 @@ ok("ok-numbers-in-text", "rep", body=REP["body"][:2] + ["全年开展检查36次
 ok("ok-english-term", "rep", body=REP["body"][:2] + ["完成GDP核算工作。"] + REP["body"][3:])
 ok("ok-reduplication", "notice", body=NOTICE["body"][:5] + ["遇有重大情况，请你局常常检查、天天报告，不得不了了之。"])
 ok("ok-body-date", "rep", body=REP["body"][:2] + ["2025年12月5日开展了全面检查。"] + REP["body"][3:])
+ok("ok-clock-time-url", "notice", body=NOTICE["body"][:5] + ["请于每日上午9:00前登录www.sf.gov.cn报送值班信息。"])
+ok("ok-decimal-start", "rep", body=REP["body"][:2] + ["1.5亿元专项资金已全部到位。"] + REP["body"][3:])
+ok("ok-idiom-reduplication", "rep", body=REP["body"][:2] + ["明辨是是非非，和和气气，实实在在、的的确确抓落实。"] + REP["body"][3:])
+ok("ok-two-line-quote", "notice", body=NOTICE["body"][:5] + ["请你局落实“三个一”要求，即“一校一策”“一事一档”。"])
 # faulty
 bad("number-square", "notice", ["number.brackets"], number="示府办发[2026]3号")
 bad("number-round", "notice", ["number.brackets"], number="示府办发(2026)3号")
