@@ -149,3 +149,23 @@ def test_command_refuses_a_missing_or_broken_file(tmp_path):
     broken.write_bytes(b"not a docx")
     with pytest.raises(CommandError, match="不是 DOCX 文件"):
         call_command("check_document", str(broken))
+
+
+def test_docx_title_over_two_lines_and_a_red_head():
+    from docx import Document
+
+    document = Document()
+    for text in ("示范市教育局文件", "示教发〔2026〕7号", "示范市教育局关于做好校园安全",
+                 "隐患排查整治工作的通知", "各区教育局：", "现将有关事项通知如下。", "示范市教育局", "2026年3月1日"):
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    from drafting.checks import docx_paragraphs
+
+    fields, _ = docx_fields(docx_paragraphs(buffer.getvalue()))
+    assert fields["number"] == "示教发〔2026〕7号"
+    assert fields["title"] == "示范市教育局关于做好校园安全隐患排查整治工作的通知"
+    assert fields["main_to"] == "各区教育局："
+    assert fields["body"] == ["现将有关事项通知如下。"]
+    assert fields["date"] == "2026年3月1日"
+    assert check_docx(buffer.getvalue()) == []

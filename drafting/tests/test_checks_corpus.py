@@ -50,3 +50,11 @@ def test_docx(sample):
     fields = sample["fields"]
     found = check_docx(build_docx(fields), SUBORDINATES, doc_type=fields["doc_type"], direction=fields["direction"])
     assert sorted({f.rule for f in found}) == sorted(sample["expect"]), [str(f) for f in found]
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS_DIR.glob("*.docx")), ids=lambda p: p.name)
+def test_committed_docx_files(path):
+    sample = next(s for s in SAMPLES if s["name"] == path.stem)
+    fields = sample["fields"]
+    found = check_docx(path.read_bytes(), SUBORDINATES, doc_type=fields["doc_type"], direction=fields["direction"])
+    assert sorted({f.rule for f in found}) == sorted(sample["expect"])
