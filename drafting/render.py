@@ -73,7 +73,7 @@ class RenderInput:
     printing_agency: str = ""  # 印发机关
     printing_date: str = ""  # 印发日期
     mark_suffix: str = "文件"  # 命令格式: "令" / "命令"; 纪要格式: "纪要" (or part of agency_mark)
-    kind: str = "file"  # file 文件格式, order 命令格式, minutes 纪要格式
+    kind: str = "file"  # file 文件格式, letter 信函格式, order 命令格式, minutes 纪要格式
     attendees: str = ""  # 纪要: 出席
     absentees: str = ""  # 纪要: 请假
     observers: str = ""  # 纪要: 列席
@@ -187,7 +187,8 @@ def _page_field(p, role: str, size: float) -> None:
     _set_run_font(tail, role, size, spacing_twips=None)
 
 
-FOOTER_MM = 22.0  # the page number's top edge 7 mm below the text block (LibreOffice)
+FOOTER_MM = 19.6  # 信函格式's lower double rule 20 mm above the page bottom (LibreOffice)
+NUMBER_LIFT_MM = 2.4  # and the page number's top edge 7 mm below the text block
 
 
 def _setup_section(doc) -> None:
@@ -211,7 +212,8 @@ def _setup_section(doc) -> None:
         p = footer.paragraphs[0]
         fmt = p.paragraph_format
         fmt.alignment = align
-        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.space_before = Pt(0)
+        fmt.space_after = Mm(NUMBER_LIFT_MM)
         fmt.line_spacing = Pt(SIZES["4号"])
         one_char = Pt(SIZES["4号"])
         if key == "right":
@@ -273,7 +275,62 @@ def _mark(doc, data: RenderInput) -> None:
     _set_run_font(run, "xiaobiaosong", size, color=RED, spacing_twips=None)
 
 
+def _letter_first_page(doc, data: RenderInput) -> None:
+    """信函格式: on the first page, the mark 30 mm below the top of the page over a red double
+    rule (thick over thin), another red double rule (thin over thick) 20 mm above the bottom, both
+    170 mm wide, and no page number."""
+    sec = doc.sections[0]
+    sec.different_first_page_header_footer = True
+    sec.header_distance = Mm(30.2)  # the glyph top of the mark at 30 mm (LibreOffice)
+    side = -Mm((170 - BLOCK_W) / 2)
+    hp = sec.first_page_header.paragraphs[0]
+    fmt = hp.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.left_indent = fmt.right_indent = side
+    size = min(30.0, Mm(150).pt / max(len(data.agency_mark), 1))
+    r = hp.add_run(data.agency_mark)
+    _set_run_font(r, "xiaobiaosong", size, color=RED, spacing_twips=None)
+    _double_rule(hp, "bottom", "thickThinSmallGap")
+    fp = sec.first_page_footer.paragraphs[0]
+    fp.paragraph_format.left_indent = fp.paragraph_format.right_indent = side
+    fp.paragraph_format.space_before = fp.paragraph_format.space_after = Pt(0)
+    fp.paragraph_format.line_spacing = Pt(2)
+    _double_rule(fp, "bottom", "thinThickSmallGap")
+    sec.footer_distance = Mm(FOOTER_MM)
+
+
+def _double_rule(p, side: str, val: str, space: int = 4) -> None:
+    ppr = p._element.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), val)
+    el.set(qn("w:sz"), "18")
+    el.set(qn("w:space"), str(space))
+    el.set(qn("w:color"), "FF0000")
+    bdr.append(el)
+    ppr.insert(0, bdr)
+
+
+def _letter_head(doc, data: RenderInput) -> None:
+    """信函格式 under the double rule: 份号, 密级, 紧急程度 flush left, 发文字号 flush right on the
+    line after the first of them, the title two lines below."""
+    _letter_first_page(doc, data)
+    lines = [v for v in (data.copy_number, data.secrecy, data.urgency) if v]
+    for i, value in enumerate(lines):
+        _para(doc, value, role="fangsong" if value == data.copy_number else "hei",
+              align=WD_ALIGN_PARAGRAPH.LEFT)
+        if i == 0 and data.doc_number:
+            _para(doc, data.doc_number, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    if not lines and data.doc_number:
+        _para(doc, data.doc_number, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _para(doc)
+
+
 def _head(doc, data: RenderInput) -> None:
+    if data.kind == "letter":
+        _letter_head(doc, data)
+        return
     for value, role in ((data.copy_number, "fangsong"), (data.secrecy, "hei"), (data.urgency, "hei")):
         if value:
             _para(doc, value, role=role, align=WD_ALIGN_PARAGRAPH.LEFT)

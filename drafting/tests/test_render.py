@@ -240,3 +240,23 @@ def test_minutes_head_and_attendance():
         assert line["text"] == "出席：张三、李四、王五" and "列席：赵六" in text
         assert "Hei" in line["chars"][0]["fontname"] and "Fang" in line["chars"][-1]["fontname"]
         assert abs(line["x0"] - (LEFT + 2 * 15.75 / MM)) <= 1  # 左空二字
+
+
+@needs_soffice
+def test_letter_head_mark_30_mm_from_the_top_double_rules_and_no_number_on_page_one():
+    pdf = render_pdf(render_docx(sample(2, kind="letter", attachments=[])))
+    with pdfplumber.open(BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        red = [c for c in page.chars if colour(c["non_stroking_color"]) == RED]
+        assert "".join(c["text"] for c in red) == "某市人民政府办公室"
+        assert abs(min(c["top"] for c in red) / MM - 30) <= 1.5
+        rules = [ln for ln in page.lines + page.rects if colour(ln.get("stroking_color")) == RED]
+        tops = sorted({round(ln["top"] / MM) for ln in rules})
+        assert len(tops) >= 2
+        assert abs(max(ln["top"] for ln in rules) / MM - (297 - 20)) <= 1.5
+        assert all(abs((ln["x1"] - ln["x0"]) / MM - 170) <= 1 for ln in rules)
+        texts = [ln["text"] for ln in lines_of(page)]
+        assert not any(t.startswith("—") for t in texts)  # 首页不显示页码
+        number = next(ln for ln in lines_of(page) if "发〔2026〕" in ln["text"])
+        assert abs(number["x1"] - (LEFT + BLOCK_W)) <= 1  # flush right
+        assert [ln["text"] for ln in lines_of(doc.pages[1]) if ln["top"] > BOTTOM] == ["— 2 —"]
