@@ -478,7 +478,8 @@ def _imprint(doc, data: RenderInput) -> None:
     rows = []
     if data.cc:
         rows.append(f"抄送：{data.cc.rstrip('。')}。")
-    if data.printing_agency or data.printing_date:
+    letter = data.kind == "letter"  # 信函格式: no 印发机关/印发日期 and no rules
+    if (data.printing_agency or data.printing_date) and not letter:
         rows.append((data.printing_agency, data.printing_date))
     if not rows:
         return
@@ -511,7 +512,10 @@ def _imprint(doc, data: RenderInput) -> None:
     for i, value in enumerate(rows):
         cell = table.cell(i, 0)
         cell.width = width
-        _cell_borders(cell, top=8 if i == 0 else 6, bottom=8 if i == len(rows) - 1 else None)
+        if letter:
+            _cell_borders(cell)
+        else:
+            _cell_borders(cell, top=8 if i == 0 else 6, bottom=8 if i == len(rows) - 1 else None)
         p = cell.paragraphs[0]
         fmt = p.paragraph_format
         fmt.space_before = fmt.space_after = Pt(0)

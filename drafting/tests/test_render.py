@@ -260,3 +260,9 @@ def test_letter_head_mark_30_mm_from_the_top_double_rules_and_no_number_on_page_
         number = next(ln for ln in lines_of(page) if "发〔2026〕" in ln["text"])
         assert abs(number["x1"] - (LEFT + BLOCK_W)) <= 1  # flush right
         assert [ln["text"] for ln in lines_of(doc.pages[1]) if ln["top"] > BOTTOM] == ["— 2 —"]
+        # 版记: 抄送 at the bottom of the last page, without 印发机关/印发日期 and without rules
+        last = doc.pages[-1]
+        cc = next(ln for ln in lines_of(last) if ln["text"].startswith("抄送："))
+        assert BOTTOM - 15 <= cc["top"] <= BOTTOM
+        assert not any(ln["text"].endswith("印发") for ln in lines_of(last))
+        assert not [ln for ln in last.lines + last.rects if colour(ln.get("stroking_color")) != RED]
