@@ -34,7 +34,7 @@ DOC_TYPES = ("决议", "决定", "命令", "令", "公报", "公告", "通告", 
              "请示", "批复", "议案", "函", "纪要")
 
 LABELS = {"doc_type": "文种", "title": "标题", "main_to": "主送机关", "copy_to": "抄送机关",
-          "number": "发文字号", "signer": "签发人", "date": "成文日期", "direction": "行文方向",
+          "number": "发文字号", "secrecy": "密级和保密期限", "copy_number": "份号", "signer": "签发人", "date": "成文日期", "direction": "行文方向",
           "attachment_note": "附件说明", "attachments": "附件", "body": "正文"}
 
 
@@ -185,10 +185,31 @@ class _Checker:
 
     # -- rules -------------------------------------------------------------------------------
     def run(self) -> list[Finding]:
-        for rule in (self.number, self.date, self.title, self.recipients, self.headings, self.punctuation,
+        for rule in (self.secrecy, self.number, self.date, self.title, self.recipients, self.headings, self.punctuation,
                      self.closings, self.attachments, self.words, self.routing):
             rule()
         return self.findings
+
+    def secrecy(self):
+        mark = (self.f.get("secrecy") or "").strip()
+        copy_number = (self.f.get("copy_number") or "").strip()
+        if copy_number and not re.fullmatch(r"\d{6}", copy_number):
+            self.add("copy_number.form", "copy_number", MUST, "份号应为6位阿拉伯数字。",
+                     f"如“{copy_number.zfill(6)[-6:] if copy_number.isdigit() else '000001'}”。", copy_number)
+        if not mark:
+            return
+        if not copy_number:
+            self.add("copy_number.form", "copy_number", MUST, "涉密公文应标注份号。", "标注6位份号，如“000001”。")
+        m = re.fullmatch(r"(绝密|机密|秘密)(?:★(\d+)(年|个月))?", mark)
+        limit = {"绝密": 30, "机密": 20, "秘密": 10}
+        if m is None:
+            self.add("secrecy.form", "secrecy", MUST, "密级和保密期限应写作“密级★期限”，密级为绝密、机密或秘密。",
+                     "如“机密★5年”“秘密★6个月”。", mark)
+        elif m.group(2) and (int(m.group(2)) == 0 or (m.group(3) == "年" and int(m.group(2)) > limit[m.group(1)])
+                             or (m.group(3) == "个月" and int(m.group(2)) >= 12)):
+            self.add("secrecy.form", "secrecy", MUST,
+                     f"{m.group(1)}的保密期限不得超过{limit[m.group(1)]}年，不足一年的以月计。",
+                     "改正保密期限。", mark)
 
     def number(self):
         number = (self.f.get("number") or "").strip()
@@ -424,7 +445,14 @@ def docx_fields(paragraphs: list[str]) -> tuple[dict, dict]:
         if signer:
             fields["signer"] = signer.group(1)
             at("signer", i)
-        if number or signer or text.endswith("文件") or re.fullmatch(r"\d{6}|(绝密|机密|秘密)★?.*|特急|加急", text):
+        marked = re.fullmatch(r"\d{1,8}", text) or re.match(r"(绝密|机密|秘密)|\S{1,4}★", text)
+        if re.fullmatch(r"\d{1,8}", text):
+            fields["copy_number"] = text
+            at("copy_number", i)
+        elif marked:
+            fields["secrecy"] = text
+            at("secrecy", i)
+        if number or signer or marked or text.endswith("文件") or re.fullmatch(r"\d{6}|(绝密|机密|秘密)★?.*|特急|加急", text):
             i += 1
             continue
         break

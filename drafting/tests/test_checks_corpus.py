@@ -20,7 +20,7 @@ RULES = {
     "number.brackets", "number.form", "date.padding", "date.invalid", "heading.form", "heading.sequence",
     "punct.ascii", "punct.pair", "main_to.colon", "copy_to.stop", "attachment.trailing", "attachment.count",
     "closing.count", "closing.in_report", "text.duplicate", "text.placeholder", "text.address",
-    "routing.one_main", "routing.copy_subordinate", "routing.signer", "title.form", "title.punct",
+    "secrecy.form", "copy_number.form", "routing.one_main", "routing.copy_subordinate", "routing.signer", "title.form", "title.punct",
 }
 
 sys.path.insert(0, str(CORPUS_DIR))

@@ -18,7 +18,7 @@ COMMITTED = ("ok-req", "ok-notice", "heading-1dun", "punct-quote", "req-two-clos
 
 
 def paragraphs(fields: dict) -> list[str]:
-    out = []
+    out = [v for v in (fields.get("copy_number"), fields.get("secrecy")) if v]
     head = fields.get("number") or ""
     if fields.get("signer"):
         head = f"{head}　　签发人：{fields['signer']}".strip()
