@@ -266,3 +266,11 @@ def test_letter_head_mark_30_mm_from_the_top_double_rules_and_no_number_on_page_
         assert BOTTOM - 15 <= cc["top"] <= BOTTOM
         assert not any(ln["text"].endswith("印发") for ln in lines_of(last))
         assert not [ln for ln in last.lines + last.rects if colour(ln.get("stroking_color")) != RED]
+
+
+def test_pdf_without_libreoffice_is_refused_in_chinese(monkeypatch, tmp_path):
+    from drafting.render import ConverterMissing
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice on this PATH
+    with pytest.raises(ConverterMissing, match="未安装 LibreOffice"):
+        render_pdf(render_docx(sample(1)))
