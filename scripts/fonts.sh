@@ -32,5 +32,6 @@ if [ ! -f "$dest/FandolFang-Regular.otf" ]; then
     mkdir -p "$dest"
     find "$tmp" -name 'Fandol*.otf' ! -name 'FandolBraille*' -exec install -m 644 {} "$dest"/ \;
 fi
+mkdir -p "$(dirname "$conf_dst")"
 install -m 644 "$conf_src" "$conf_dst"
 fc-cache -f "$dest" >/dev/null 2>&1 || fc-cache -f >/dev/null 2>&1 || true

@@ -78,10 +78,11 @@ if [ "$kind" = ci ] && is_root_debian; then
     updated=1
 fi
 
-# The GB/T 9704 fonts (Fandol with fontconfig aliases) for the drafting renderer.
-bash scripts/fonts.sh || echo "NOTE: scripts/fonts.sh failed; documents render with fallback fonts." >&2
+# The GB/T 9704 fonts (Fandol with fontconfig aliases) for the drafting renderer, once the
+# packages are there (fontconfig comes with them).
+fonts() { bash scripts/fonts.sh || echo "NOTE: scripts/fonts.sh failed; documents render with fallback fonts." >&2; }
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && { fonts; exit 0; }
 
 if is_root_debian; then
     echo "==> Installing system packages: ${missing[*]}"
@@ -92,3 +93,4 @@ else
     echo "      install them with: sudo apt-get install ${missing[*]}" >&2
     echo "      (or run make as root to have them installed); carrying on without them." >&2
 fi
+fonts
