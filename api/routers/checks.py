@@ -29,6 +29,8 @@ class CheckFieldsIn(Schema):
     copy_to: str = Field("", description="抄送机关（以句号结束）")
     number: str = Field("", description="发文字号，如 示府办发〔2026〕7号")
     signer: str = Field("", description="签发人")
+    secrecy: str = Field("", description="密级和保密期限，如 机密★5年（非涉密不填）")
+    copy_number: str = Field("", description="份号，6位数字")
     date: str = Field("", description="成文日期，如 2026年3月8日")
     direction: str = Field("", description="行文方向：up 上行文 / down 下行文 / parallel 平行文")
     attachment_note: list[str] = Field([], description="附件说明，每行一项")

@@ -39,6 +39,12 @@ def test_fields_as_json(office, api):
     assert changed_tables(before, snapshot()) == []
 
 
+def test_secrecy_fields(office, api):
+    fields = dict(SAMPLES["ok-notice"], secrecy="秘密★15年", copy_number="12")
+    data = api.post(office.clerk, "/checks", fields).json()
+    assert sorted(f["rule"] for f in data["findings"]) == ["copy_number.form", "secrecy.form"]
+
+
 def test_the_callers_subordinate_agencies_count(office, api):
     child = Agency.objects.create(name="示范区某某局", short_name="某某局", kind=office.gov.kind, parent=office.clerk.agency)
     fields = dict(SAMPLES["ok-req"], copy_to=f"{child.name}。")
