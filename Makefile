@@ -31,13 +31,15 @@ test:
 lint: venv-dev
 	@$(PY) -m ruff check .
 
-# The three benches write their own reports; bench/combine.py gathers them into
+# The benches write their own reports; bench/combine.py gathers them into
 # bench/report.json. The statistics bench needs PostgreSQL (a throwaway cluster).
 bench: venv-dev
 	@bash scripts/sysdeps.sh test
 	@$(PY) bench/run.py
 	@$(PY) bench/overdue.py
 	@bash scripts/with_postgres.sh $(PY) bench/stats.py
+	@$(PY) bench/checks.py
+	@$(PY) bench/render.py
 	@$(PY) bench/combine.py
 
 lock: venv-dev

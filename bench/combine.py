@@ -3,6 +3,8 @@
     bench/pages_report.json    pages and operations at 10,000 and 100,000 documents (bench/run.py)
     bench/overdue_report.json  the reminder scan and the overdue list over 100,000 open tasks (bench/overdue.py)
     bench/stats_report.json    monthly statistics, 135 agencies, 1,000,000 finished tasks, PostgreSQL (bench/stats.py)
+    bench/checks_report.json   the document checker on a twenty-page DOCX (bench/checks.py)
+    bench/render_report.json   GB/T 9704 rendering of a long document to DOCX and PDF (bench/render.py)
 
 Each part keeps its own checks; ``ok`` is true only when every part ran and passed.
 """
@@ -12,12 +14,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-PARTS = {"pages": "pages_report.json", "overdue": "overdue_report.json", "stats": "stats_report.json"}
+PARTS = {"pages": "pages_report.json", "overdue": "overdue_report.json", "stats": "stats_report.json",
+         "checks": "checks_report.json", "render": "render_report.json"}
 
 
 def _ok(part: dict) -> bool:
-    if "ok" in part:
-        return bool(part["ok"])
+    for key in ("ok", "passed"):
+        if key in part:
+            return bool(part[key])
     checks = part.get("checks") or {}
     return bool(checks) and all(bool(v) for v in checks.values())
 
