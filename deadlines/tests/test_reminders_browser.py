@@ -18,32 +18,17 @@ from deadlines import defaults, reminders  # noqa: E402
 from deadlines.models import CalendarDay, CalendarYear, Reminder, ReminderKind, ReminderPolicy, TimeLimitRule  # noqa: E402
 from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
+from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS  # noqa: E402
+from tests.browser import login as _login
 from tests.office import build_office  # noqa: E402
 
 from .reminder_helpers import at_division  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "pass-12345"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 
-
-def _login(browser, base, who, *, width=1280, height=900):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    context.set_default_timeout(10000)
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.get_by_label("登录名").fill(who.user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator(".gw-navbar")).to_contain_text(who.name)
-    return page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -20,14 +20,9 @@ from flow import services as flow  # noqa: E402
 from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
 from stats import services  # noqa: E402
+from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS  # noqa: E402
 from tests.helpers import open_task  # noqa: E402
 from tests.office import build_office  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "pass-12345"
 
 pytestmark = [
     pytest.mark.browser,

@@ -23,8 +23,8 @@ from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
 from supervision.models import SupervisionEvent, SupervisionItem  # noqa: E402
 from supervision.tests.support import build_scene  # noqa: E402
+from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS  # noqa: E402
 from tests.office import build_office  # noqa: E402
-from web.tests.test_browser import ARGS, CHROMIUM, PASSWORD, SHOTS  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,

@@ -16,13 +16,8 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from documents.models import Document, Status  # noqa: E402
 from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
+from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS, login  # noqa: E402
 from tests.office import build_office  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "pass-12345"
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,15 +37,7 @@ class Walk:
         page.screenshot(path=str(SHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
 
     def login(self, person, *, width=1280, height=900):
-        context = self.browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        context.set_default_timeout(10000)
-        page = context.new_page()
-        page.goto(f"{self.base}/login/")
-        page.get_by_label("登录名").fill(person.user.username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        expect(page.locator(".gw-navbar")).to_contain_text(person.name)
-        return page
+        return login(self.browser, self.base, person, width=width, height=height)
 
     def open_document(self, page, document_pk, name):
         page.goto(f"{self.base}/documents/{document_pk}/")
