@@ -18,6 +18,37 @@ class SlipKind(models.TextChoices):
     RELAY = "relay", "传文处理笺"
     INTAKE = "intake", "收文处理笺"
     MISC = "misc", "零星收文处理笺"
+    # Outgoing documents (发文稿纸): the review chain differs by kind (RULES.md §4).
+    POLICY = "policy", "发文稿纸（政策性文件）"
+    ROUTINE = "routine", "发文稿纸（一般文件）"
+
+
+class Publicity(models.TextChoices):
+    PUBLIC = "主动公开", "主动公开"
+    ON_REQUEST = "依申请公开", "依申请公开"
+    NOT_PUBLIC = "不予公开", "不予公开"
+
+
+class WritingDirection(models.TextChoices):
+    """行文方向: 上行文 go to a superior (one main recipient, 签发人, principal head)."""
+
+    UP = "up", "上行文"
+    PARALLEL = "parallel", "平行文"
+    DOWN = "down", "下行文"
+
+
+class Layout(models.TextChoices):
+    """GB/T 9704 formats (drafting.render kinds)."""
+
+    FILE = "file", "文件格式"
+    LETTER = "letter", "信函格式"
+    ORDER = "order", "命令格式"
+    MINUTES = "minutes", "纪要格式"
+
+
+class BodyMode(models.TextChoices):
+    STRUCTURED = "structured", "在线编写"
+    DOCX = "docx", "上传 DOCX"
 
 
 class DocType(models.TextChoices):
@@ -108,6 +139,28 @@ class Document(models.Model):
     updated_at = models.DateTimeField("更新时间", default=timezone.now)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     reply_text = models.TextField("答复内容", blank=True)
+    # --- outgoing documents (发文, drafting): the drafting form's fields (发文稿纸).
+    # 发文字号 is ``doc_number`` (allocated at the 编号 node), 签发人 ``signer`` and 成文日期
+    # ``issued_on`` (filled from the sign-offs), 主送/抄送 the names of ``recipients``.
+    drafted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="drafted_documents", verbose_name="拟稿人")
+    writing_direction = models.CharField("行文方向", max_length=10, choices=WritingDirection.choices, blank=True)
+    layout = models.CharField("版式", max_length=10, choices=Layout.choices, default=Layout.FILE)
+    publicity = models.CharField("公开属性", max_length=10, choices=Publicity.choices, blank=True)
+    publicity_reason = models.CharField("不予公开理由", max_length=300, blank=True)
+    is_policy = models.BooleanField("政策性文件", default=False)
+    is_important = models.BooleanField("重要文件（主要领导签发）", default=False)
+    is_proxy_draft = models.BooleanField("代拟稿", default=False)
+    proxy_for = models.CharField("代拟机关", max_length=100, blank=True)
+    is_joint = models.BooleanField("联合行文", default=False)
+    joint_agencies = models.ManyToManyField(Agency, through="JointIssuer", blank=True, related_name="joint_documents",
+                                            verbose_name="联合发文机关")
+    body_mode = models.CharField("正文方式", max_length=12, choices=BodyMode.choices, blank=True)
+    # Structured body written in the page: [{"level": 0..4, "text": "..."}] (0 = paragraph,
+    # 1–4 = heading levels 一、（一）1.（1）); every save is also a new DOCX version.
+    body_blocks = models.JSONField("正文（结构化）", default=list, blank=True)
+    number_series = models.ForeignKey("NumberSeries", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name="发文代字")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -146,6 +199,19 @@ class Document(models.Model):
     def is_open(self) -> bool:
         return self.status == Status.IN_PROGRESS
 
+    @property
+    def is_outgoing(self) -> bool:
+        return self.direction == Direction.OUTGOING
+
+    @property
+    def is_upward(self) -> bool:
+        return self.writing_direction == WritingDirection.UP
+
+    @property
+    def needs_principal_signoff(self) -> bool:
+        """上行文 and important documents are signed off by the principal head (RULES §4)."""
+        return self.is_upward or self.is_important
+
 
 class RegistryCounter(models.Model):
     """The last 收文编号 used per agency and year; locked row for consecutive numbers."""
@@ -165,6 +231,9 @@ class DocumentFile(models.Model):
         BODY = "body", "正文"
         ATTACHMENT = "attachment", "附件"
         SCAN = "scan", "扫描件"
+        PROOF = "proof", "清样"
+        FINAL = "final", "成品"
+        SIGNOFF_SCAN = "signoff_scan", "会签签发页"
         OTHER = "other", "其他"
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="files")
@@ -220,3 +289,89 @@ class DocumentReturn(models.Model):
     class Meta:
         ordering = ["-returned_at"]
         verbose_name = verbose_name_plural = "退文记录"
+
+
+class JointIssuer(models.Model):
+    """A co-issuing agency of a joint document (联合行文), in the order of the head."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="joint_issuers")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="联合发文机关")
+    position = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["document", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["document", "agency"], name="joint_issuer_unique")]
+
+
+class Recipient(models.Model):
+    """A main (主送) or copy (抄送) recipient of an outgoing document: an agency of the
+    deployment or a name typed in (an agency outside it)."""
+
+    class Kind(models.TextChoices):
+        MAIN = "main", "主送"
+        COPY = "copy", "抄送"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField("类别", max_length=6, choices=Kind.choices, default=Kind.MAIN)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="机关")
+    name = models.CharField("名称", max_length=100)
+    position = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["document", "kind", "position", "id"]
+
+
+class NumberSeries(models.Model):
+    """A 发文字号 series of an agency: its 代字 (e.g. 示府办发, 示府函)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="number_series", verbose_name="机关")
+    code = models.CharField("发文机关代字", max_length=20)
+    name = models.CharField("名称", max_length=40, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    sort_order = models.IntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["agency", "sort_order", "id"]
+        verbose_name = verbose_name_plural = "发文代字"
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="number_series_unique")]
+
+    def __str__(self):
+        return self.code
+
+
+class NumberCounter(models.Model):
+    """The last sequence number used per series and year: the locked row that makes
+    发文字号 consecutive under concurrency (invariant 5)."""
+
+    series = models.ForeignKey(NumberSeries, on_delete=models.PROTECT, related_name="counters")
+    year = models.IntegerField()
+    last = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="number_counter_unique")]
+
+
+class IssuedNumber(models.Model):
+    """One allocated 发文字号 (the numbers ledger, 发文登记簿): never deleted; a voided number
+    keeps its row with the reason and is never handed out again."""
+
+    series = models.ForeignKey(NumberSeries, on_delete=models.PROTECT, related_name="issued")
+    year = models.IntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    number = models.CharField("发文字号", max_length=60)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="issued_numbers")
+    allocated_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    void_reason = models.CharField("作废理由", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["series", "-year", "-seq"]
+        verbose_name = verbose_name_plural = "发文字号"
+        constraints = [models.UniqueConstraint(fields=["series", "year", "seq"], name="issued_number_unique")]
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None

@@ -6,6 +6,7 @@ from org.models import Agency, Person, PostKind, Unit
 
 
 class NodeKind(models.TextChoices):
+    DRAFT = "draft", "拟稿"
     SIGN_FOR = "sign_for", "签收"
     REGISTER = "register", "登记"
     SCREEN = "screen", "初审"
@@ -37,6 +38,8 @@ class AssigneeRule(models.TextChoices):
     CHOSEN = "chosen", "由上一环节办理人选定"
     LEAD_HANDLER = "lead_handler", "主办单位承办人"
     REGISTRAR = "registrar", "登记人"
+    DRAFTER = "drafter", "拟稿人"
+    SIGNER = "signer", "签发领导（上行文、重要文件为主要领导）"
 
 
 class Mode(models.TextChoices):
@@ -316,6 +319,16 @@ class HistoryAction(models.TextChoices):
     EXTEND = "extend", "延期"
     SUPERVISE = "supervise", "督办"
     DUTY = "duty", "值班知悉"
+    DRAFT = "draft", "拟稿"
+    BODY = "body", "修改正文"
+    OVERRIDE = "override", "检查意见确认不改"
+    SIGN_OFF = "sign_off", "签发"
+    JOINT_SIGN_OFF = "joint_sign_off", "联合发文机关签发"
+    NUMBER = "number", "编号"
+    VOID_NUMBER = "void_number", "文号作废"
+    RENDER = "render", "生成清样/成品"
+    SEAL = "seal", "用印"
+    DISPATCH = "dispatch", "分发"
 
 
 class HistoryEvent(AppendOnlyModel):

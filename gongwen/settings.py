@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "supervision",
     "stats",
     "drafting",
+    "sealing",
+    "exchange",
     "api",
     "web",
 ]

@@ -35,6 +35,7 @@ class Office:
     head_b: Person
     handler_b: Person
     head_c: Person
+    keeper: Person
     dept_clerk: Person
     dept_head: Person
     outsider: Person
@@ -79,6 +80,7 @@ def build_office() -> Office:
         head_b=person(gov, "冯处长", "head_b", "division_head", unit=div_b),
         handler_b=person(gov, "褚科员", "handler_b", "handler", unit=div_b),
         head_c=person(gov, "卫主任", "head_c", "division_head", unit=div_c),
+        keeper=person(gov, "钱印章", "keeper", "seal_keeper", unit=office_unit),
         dept_clerk=person(dept, "蒋文书", "dept_clerk", "clerk", unit=dept_office),
         dept_head=person(dept, "沈局长", "dept_head", "principal_leader"),
         outsider=person(other_gov, "韩科员", "outsider", "handler", unit=fin_unit),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SealingConfig(AppConfig):
+    name = "sealing"
+    verbose_name = "印章"
