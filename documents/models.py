@@ -209,8 +209,9 @@ class Document(models.Model):
 
     @property
     def needs_principal_signoff(self) -> bool:
-        """上行文 and important documents are signed off by the principal head (RULES §4)."""
-        return self.is_upward or self.is_important
+        """上行文, important and joint documents are signed off by the principal head
+        (RULES.md §4: a joint document by the heads of every co-issuing agency)."""
+        return self.is_upward or self.is_important or self.is_joint
 
 
 class RegistryCounter(models.Model):

@@ -113,6 +113,18 @@ def _no_open_work(document, activation):
     return None
 
 
+def _drafting(name):
+    """Gates of outgoing documents: their rules live with the records they read
+    (drafting.gates; sealing and exchange records through it)."""
+
+    def check(document, activation):
+        from drafting import gates as drafting_gates
+
+        return getattr(drafting_gates, name)(document, activation)
+
+    return check
+
+
 GATES: dict[str, Gate] = {
     g.name: g
     for g in [
@@ -124,8 +136,32 @@ GATES: dict[str, Gate] = {
         Gate("added_signers_done", "加签人已签署", _added_signers_done),
         Gate("leader_approved_reply", "答复已经领导审定", _leader_approved_reply),
         Gate("no_open_work", "无未完成环节", _no_open_work),
+        Gate("body_present", "已有正文", _drafting("body_present")),
+        Gate("signed_off", "已签发", _drafting("signed_off")),
+        Gate("checks_cleared", "检查意见已处理", _drafting("checks_cleared")),
+        Gate("signoff_complete", "签发齐全", _drafting("signoff_complete")),
+        Gate("body_unchanged_since_signoff", "签发后正文未改动", _drafting("body_unchanged_since_signoff")),
+        Gate("rechecked", "已复核", _drafting("rechecked")),
+        Gate("numbered", "已编号", _drafting("numbered")),
+        Gate("sealed", "已用印", _drafting("sealed")),
+        Gate("dispatched", "已分发", _drafting("dispatched")),
     ]
 }
+
+# Gates a node of a kind always has, whatever the template says: the work of the node
+# itself (an administrator cannot edit a 签发 node into one that needs no sign-off).
+KIND_GATES = {
+    NodeKind.DRAFT: ("body_present",),
+    NodeKind.SIGN_OFF: ("checks_cleared", "signed_off"),
+    NodeKind.RECHECK: ("body_unchanged_since_signoff",),
+    NodeKind.NUMBER: ("numbered",),
+    NodeKind.SEAL: ("sealed",),
+    NodeKind.DISPATCH: ("dispatched",),
+}
+
+
+def kind_gates(kind: str) -> tuple[str, ...]:
+    return KIND_GATES.get(kind, ())
 
 # Gates that hold on every node whatever the template says: work asked of others at a
 # node must come back before the node is left.

@@ -212,6 +212,12 @@ def _resolve(document: Document, node: dict, chosen: list[Person] | None) -> lis
         if last is None:
             raise DomainError("本件尚未经承办，无法确定答复人。")
         result = [(last.assignee, last.assignee_unit, TaskRole.MAIN)]
+    elif rule == AssigneeRule.DRAFTER:
+        if not document.drafted_by_id:
+            raise DomainError("本件没有拟稿人。")
+        result = [(document.drafted_by, document.drafted_by.unit, TaskRole.MAIN)]
+    elif rule == AssigneeRule.SIGNER:
+        result = [(p, None, TaskRole.MAIN) for p in _signers(document, node, chosen)]
     elif rule == AssigneeRule.REGISTRAR:
         if not document.registered_by_id:
             raise DomainError("本件尚无登记人。")
@@ -230,6 +236,30 @@ def _resolve(document: Document, node: dict, chosen: list[Person] | None) -> lis
 
 
 OFFICE_ONLY_NODES = (NodeKind.SIGN_FOR, NodeKind.REGISTER, NodeKind.SCREEN)
+
+
+def _signers(document: Document, node: dict, chosen: list[Person] | None) -> list[Person]:
+    """Who signs off (签发, RULES.md §4): 上行文 and important documents the principal head —
+    whoever else is chosen, the principal head must be among them; other documents the
+    leader(s) chosen, by default the leader in charge of the drafting unit."""
+    principals = list(persons_with_post(document.agency, PostKind.PRINCIPAL_LEADER))
+    if chosen:
+        people = _check_chosen(chosen, document, {**node, "kind": NodeKind.APPROVE})
+        if document.needs_principal_signoff and not any(p in principals for p in people):
+            what = "上行文" if document.is_upward else "重要文件"
+            names = "、".join(p.name for p in principals) or "主要领导"
+            raise DomainError(f"{what}须由机关主要负责人签发：请选择{names}。")
+        return people
+    if document.needs_principal_signoff:
+        if not principals:
+            raise DomainError(f"{document.agency.short_name}没有主要领导，无法送签发。")
+        return principals
+    people = list(leaders_in_charge(document.lead_unit)) if document.lead_unit_id else []
+    if not people:
+        people = principals
+    if not people:
+        raise DomainError("没有可签发的领导，请选择签发人。")
+    return people
 
 
 def _not_to_addressed_leader(task: Task, document: Document, people: Iterable[Person]) -> None:
@@ -430,8 +460,10 @@ def _duty_copy(process: Process, document: Document, *, actor) -> None:
 def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_assignees=None,
             next_mode: str | None = None, lead_unit: Unit | None = None, assist_units=None,
             needs_reply: bool | None = None, needs_leader_approval: bool | None = None,
-            reply_text: str | None = None) -> Task:
-    """送下一步: finish my task with my opinion; when the node is done, open the next one."""
+            reply_text: str | None = None, next_due_at=None) -> Task:
+    """送下一步: finish my task with my opinion; when the node is done, open the next one.
+    ``next_due_at`` gives the next tasks a shorter limit than the rule (an urgent document
+    handed to a named person, C09); it can never be later than the rule's."""
     task, document, on_behalf = _begin(task_id, actor)
     activation = task.activation
     if task.role == TaskRole.CIRCULATE:
@@ -463,6 +495,8 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
     _check_gates((), document, activation)  # work asked of others here must be back first
 
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion, decision=decision)
+    # What this node's own work must have produced (签发 recorded, 文号 allocated, sealed …).
+    _check_gates(gates.kind_gates(node["kind"]), document, activation)
 
     if activation.mode == Mode.SEQUENTIAL and activation.queue:
         person_id, unit_id = activation.queue[0]
@@ -503,6 +537,8 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
     _close_activation(activation)
     new = _activate(task.process, document, nxt_node, actor=actor, assignees=assignees, mode=mode,
                     previous=activation, origin=task)
+    if next_due_at is not None:
+        _shorten(new, next_due_at)
     targets = [t.assignee.name for t in new.tasks.select_related("assignee")]
     targets += [Person.objects.get(pk=pid).name for pid, _ in new.queue]
     _history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
@@ -511,6 +547,17 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
     _audit(actor, "send_on", document, task, to_node=nxt_node["key"], to=[a[0].pk for a in assignees])
     _refresh_stage(document)
     return task
+
+
+def _shorten(activation: Activation, due_at) -> None:
+    if due_at <= timezone.now():
+        raise DomainError("指定的办理时限已过，请选择今后的时间。")
+    for task in activation.tasks.all():
+        if task.due_at is not None and due_at > task.due_at:
+            raise DomainError(f"指定的办理时限不能晚于规定时限（{timezone.localtime(task.due_at):%Y年%m月%d日 %H:%M}）。")
+        task.due_at = task.original_due_at = due_at
+        task.next_reminder_at = reminders.first_check(task.document, activation.created_at, due_at)
+        task.save(update_fields=["due_at", "original_due_at", "next_reminder_at"])
 
 
 def _finish_task(task: Task, *, actor, on_behalf, opinion: str, decision: str = "", status=TaskStatus.DONE):
@@ -578,7 +625,8 @@ def complete(task_id: int, *, actor, opinion: str = "") -> Task:
             document=document, node_kind=NodeKind.REPLY, status=TaskStatus.DONE).exists():
         _check_gates(["leader_approved_reply"], document, task.activation)
         raise GateClosed("本件需要答复：请送“答复”环节填写答复内容后再办结。", gate="reply_given")
-    _check_gates(list(node.get("gates", [])) + list(COMPLETE_GATES), document, task.activation)
+    _check_gates(list(node.get("gates", [])) + list(gates.kind_gates(node["kind"])) + list(COMPLETE_GATES),
+                 document, task.activation)
     activation = task.activation
     if activation.mode in (Mode.ALL, Mode.SEQUENTIAL):
         others = [t.assignee.name for t in activation.tasks.filter(role=TaskRole.MAIN, status=TaskStatus.OPEN)
