@@ -20,6 +20,7 @@ from .routers import (
     documents,
     duty,
     errorbook,
+    exchange,
     extensions,
     org,
     stats,
@@ -64,3 +65,4 @@ api.add_router("/errorbook", errorbook.router)
 api.add_router("/stats", stats.router)
 api.add_router("/extensions", extensions.router)
 api.add_router("/checks", checks.router)
+api.add_router("/", exchange.router)

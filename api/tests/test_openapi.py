@@ -39,6 +39,7 @@ EXPECTED = {
     "/api/v1/documents/{document_id}/files/{version_id}": {"get"},
     "/api/v1/documents/{document_id}/circulate": {"post"},
     "/api/v1/documents/{document_id}/reject": {"post"},
+    "/api/v1/documents/{document_id}/deliveries": {"get"},
     "/api/v1/templates": {"get"},
     "/api/v1/errorbook/entries": {"get"},
     "/api/v1/errorbook/weekly": {"get"},
@@ -84,7 +85,7 @@ EXPECTED = {
     "/api/v1/tasks/done": {"get"},
     **{f"/api/v1/tasks/{{task_id}}/{op}": {"post"} for op in (
         "send_on", "complete", "return", "add_signer", "transfer", "assign", "recall", "countersign_request",
-        "countersign", "resolve", "read_back", "register")},
+        "countersign", "resolve", "read_back", "register", "dispatch")},
 }
 
 
