@@ -17,17 +17,33 @@ from deadlines.models import (
     TimeLimitRule,
     WorkingHours,
 )
-from documents.models import Document, DocumentFile, DocumentReturn, FileVersion, RegistryCounter
+from documents.models import (
+    Document,
+    DocumentFile,
+    DocumentReturn,
+    FileVersion,
+    IssuedNumber,
+    JointIssuer,
+    NumberCounter,
+    NumberSeries,
+    Recipient,
+    RegistryCounter,
+)
+from drafting.models import CheckOverride, SignOff, VersionText
+from exchange.models import Delivery
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
+from sealing.models import Seal, SealUse
 from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
 # Every table a service writes to.
 WRITTEN = [Agency, Unit, Person, Post, Delegation, DutyShift, Document, RegistryCounter, DocumentFile, FileVersion,
            DocumentReturn, Process, Activation, Task, Opinion, HistoryEvent, AuditEvent, AuditHead,
            CalendarYear, CalendarDay, WorkingHours, TimeLimitRule, ReminderPolicy, Reminder, Notification, Extension,
-           SupervisionItem, SupervisionEvent, ItemInstruction, ProgressReport, ErrorRecord]
+           SupervisionItem, SupervisionEvent, ItemInstruction, ProgressReport, ErrorRecord,
+           Recipient, JointIssuer, NumberSeries, NumberCounter, IssuedNumber, VersionText, SignOff, CheckOverride,
+           Seal, SealUse, Delivery]
 
 
 def _tables() -> list[str]:

@@ -19,9 +19,23 @@ from deadlines.models import (
     TimeLimitRule,
     WorkingHours,
 )
-from documents.models import Document, DocumentFile, DocumentReturn, FileVersion, RegistryCounter
+from documents.models import (
+    Document,
+    DocumentFile,
+    DocumentReturn,
+    FileVersion,
+    IssuedNumber,
+    JointIssuer,
+    NumberCounter,
+    NumberSeries,
+    Recipient,
+    RegistryCounter,
+)
+from drafting.models import CheckOverride, SignOff, VersionText
+from exchange.models import Delivery
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskStatus
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
+from sealing.models import Seal, SealUse
 from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
 PREFIX = "/api/v1"
@@ -36,6 +50,8 @@ WRITTEN: list[tuple[type[models.Model], tuple[str, ...]]] = [
     (DutyShift, ()), (CalendarYear, ()), (CalendarDay, ()), (WorkingHours, ()), (TimeLimitRule, ()),
     (ReminderPolicy, ()), (Reminder, ()), (Notification, ()), (Extension, ()),
     (SupervisionItem, ()), (SupervisionEvent, ()), (ItemInstruction, ()), (ProgressReport, ()), (ErrorRecord, ()),
+    (Recipient, ()), (JointIssuer, ()), (NumberSeries, ()), (NumberCounter, ()), (IssuedNumber, ()),
+    (VersionText, ()), (SignOff, ()), (CheckOverride, ()), (Seal, ()), (SealUse, ()), (Delivery, ()),
 ]
 
 
