@@ -18,6 +18,7 @@ from .routers import (
     checks,
     deadlines,
     documents,
+    drafting,
     duty,
     errorbook,
     exchange,
@@ -66,3 +67,4 @@ api.add_router("/stats", stats.router)
 api.add_router("/extensions", extensions.router)
 api.add_router("/checks", checks.router)
 api.add_router("/", exchange.router)
+api.add_router("/", drafting.router)
