@@ -140,3 +140,112 @@ def test_approval_given_before_the_division_reworked_it_does_not_count(office, c
     clock.next()
     flow.send_on(handle.pk, actor=o.head_b, opinion="已调整口径，请再审定。")
     assert open_task(doc, o.leader_b).node_kind == NodeKind.APPROVE
+
+
+def test_joint_document_cannot_be_sealed_before_every_signature(office, clock):
+    """C01 — outgoing half (会签件漏签用印): a joint 通知 with 示范市财政局, countersigned by two
+    divisions, reaches the seal keeper before the leaders and the co-issuing agency signed.
+    用印 is refused naming every missing signature and nothing is written; after the policy
+    chain, both sign-offs, the other agency's sign-off, 复核, 编号, 清样 and 成品 it is sealed,
+    and the ledger records who sealed it, when and on whose sign-off."""
+    import pytest
+    from django.db import connection
+    from django.utils import timezone
+
+    from documents import storage
+    from drafting import gates, output
+    from drafting import services as drafting
+    from drafting.models import SignOff
+    from drafting.render import soffice_path
+    from flow.models import Opinion
+    from sealing import services as sealing
+    from sealing.models import SealUse
+    from sealing.tests.chain import draft_data, series_for, with_body
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice is not installed")
+    o = office
+    clock.next()
+    seal = sealing.register_seal(actor=o.secadmin, agency=o.gov, name="示范市人民政府办公室印", keeper=o.keeper)
+    document = drafting.create_draft(actor=o.handler_a, data=draft_data(
+        o, title="示范市人民政府办公室 示范市财政局关于印发道路运输安全专项整治方案的通知", is_policy=True,
+        joint_agency_ids=[o.other_gov.pk]))
+    assert document.is_joint and document.needs_principal_signoff
+    with_body(document, o.handler_a)
+    draft = open_task(document, o.handler_a)
+    flow.request_countersign(draft.pk, actor=o.handler_a, units=[o.div_b, o.div_c], note="请会签。")
+    clock.next()
+    flow.countersign(open_task(document, o.head_b, TaskRole.COUNTERSIGN).pk, actor=o.head_b,
+                     decision=Decision.AGREE, opinion="同意。")
+    flow.countersign(open_task(document, o.head_c, TaskRole.COUNTERSIGN).pk, actor=o.head_c,
+                     decision=Decision.AGREE, opinion="无意见。")
+
+    # The countersigned draft is brought to the seal keeper. Refused: every missing
+    # signature named, nothing written (the ledger neither).
+    def ledger_rows():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {SealUse._meta.db_table}")  # noqa: S608
+            return cursor.fetchall()
+
+    with refused("用印条件不满足", exc=GateClosed) as info:
+        sealing.seal_document(draft.pk, actor=o.keeper, seal_id=seal.pk)
+    message = info.value.message
+    for missing in ("分管领导（周副市长）审核", "主要领导（陈市长）签发", "联合发文机关示范市财政局负责人签发",
+                    "编号（发文字号）", "签发后复核"):
+        assert missing in message, missing
+    assert ledger_rows() == [] and Task.objects.get(pk=draft.pk).status == TaskStatus.OPEN
+
+    # The policy chain: six reviews, then 周副市长 and 陈市长 sign off in turn.
+    flow.send_on(draft.pk, actor=o.handler_a, opinion="已会签，请审核。")
+    flow.send_on(open_task(document, o.head_a).pk, actor=o.head_a, opinion="同意，请办公室核稿。")
+    clock.next()
+    flow.send_on(open_task(document, o.secretary).pk, actor=o.secretary, opinion="初核：文字已规范。")
+    flow.send_on(open_task(document, o.secretary).pk, actor=o.secretary, opinion="复核无误。")
+    flow.send_on(open_task(document, o.director).pk, actor=o.director, opinion="拟同意，请周副市长审核。")
+    clock.next()
+    flow.send_on(open_task(document, o.leader_a).pk, actor=o.leader_a, opinion="同意，请陈市长签发。",
+                 next_assignees=[o.leader_a, o.principal], next_mode="sequential")
+    drafting.sign_off(open_task(document, o.leader_a).pk, actor=o.leader_a, opinion="同意。")
+    # Still not sealable: the principal head and the other agency.
+    assert sealing.seal_check(document)[:2] == ["主要领导（陈市长）签发", "联合发文机关示范市财政局负责人签发"]
+    clock.next()
+    drafting.sign_off(open_task(document, o.principal).pk, actor=o.principal, opinion="同意印发。")
+    drafting.record_joint_signoff(document.pk, actor=o.clerk, agency_id=o.other_gov.pk, signer_name="钱局长",
+                                  signed_on=timezone.localdate(), opinion="同意联合印发。")
+    assert gates.missing_signatures(document) == []
+    clock.next()
+    flow.send_on(open_task(document, o.secretary).pk, actor=o.secretary, opinion="签发后复核无误。")
+    number = open_task(document, o.clerk)
+    drafting.number(number.pk, actor=o.clerk, series_id=series_for(o).pk)
+    flow.send_on(number.pk, actor=o.clerk, opinion="已编号。")
+    clock.next()
+    output.make_copy(document.pk, actor=o.handler_a, kind="proof")
+    flow.send_on(open_task(document, o.handler_a).pk, actor=o.handler_a, opinion="清样无误。")
+    output.make_copy(document.pk, actor=o.secretary, kind="final")
+    flow.send_on(open_task(document, o.secretary).pk, actor=o.secretary, opinion="成品无误。")
+    clock.next()
+    document.refresh_from_db()
+    assert sealing.seal_check(document) == []
+    seal_task = open_task(document, o.keeper)
+    use = sealing.seal_document(seal_task.pk, actor=o.keeper, seal_id=seal.pk)
+
+    # The ledger: who sealed, when, on whose sign-off.
+    document.refresh_from_db()
+    assert use.used_by == o.keeper and use.seal == seal and use.doc_number == document.doc_number
+    assert abs((use.used_at - clock.now).total_seconds()) < 600
+    assert use.signers == "陈市长、钱局长" == document.signer
+    signoffs = SignOff.objects.filter(pk__in=use.signoff_ids).order_by("signed_at", "id")
+    assert [(s.signer_name, s.kind) for s in signoffs] == [
+        ("周副市长", SignOff.Kind.INTERNAL), ("陈市长", SignOff.Kind.INTERNAL), ("钱局长", SignOff.Kind.JOINT)]
+    sealed = storage.read(use.final_version.storage_path, use.final_version.sha256)
+    assert sealing.find_and_verify(sealed)["intact"]
+    assert open_task(document, o.clerk).node_kind == NodeKind.DISPATCH
+
+    # The processing slip: every review and sign-off opinion, in order.
+    texts = [(op.author.name, op.text) for op in Opinion.objects.filter(document=document).order_by("created_at", "id")]
+    expected = [("冯处长", "同意。"), ("卫主任", "无意见。"), ("孙科员", "已会签，请审核。"),
+                ("郑处长", "同意，请办公室核稿。"), ("李秘书", "初核：文字已规范。"), ("李秘书", "复核无误。"),
+                ("赵主任", "拟同意，请周副市长审核。"), ("周副市长", "同意，请陈市长签发。"), ("周副市长", "同意。"),
+                ("陈市长", "同意印发。"), ("李秘书", "签发后复核无误。"), ("王文书", "已编号。"),
+                ("孙科员", "清样无误。"), ("李秘书", "成品无误。"), ("钱印章", "已用印。")]
+    assert [t for t in texts if t in expected] == expected
