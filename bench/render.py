@@ -5,7 +5,9 @@
 Measures the DOCX (python-docx), a cold PDF conversion (a fresh LibreOffice with its own
 profile, as `render_pdf` does by default) and repeated conversions with a warm converter
 (`WarmConverter`: one LibreOffice kept running, each job handed to it). Target: DOCX + PDF
-with the warm converter under 3 s. Writes bench/render_report.json.
+with the warm converter under 3 s. Also times the electronic seal on that PDF (the seal
+picture placed over the 成文日期, SM3 digest, SM2 signature) and its verification.
+Writes bench/render_report.json.
 """
 
 from __future__ import annotations
@@ -55,10 +57,32 @@ def run(report: dict) -> None:
             t = time.perf_counter()
             conv.convert(render_docx(data))  # DOCX and PDF, end to end
             warm.append(time.perf_counter() - t)
+    out.update(_seal(pdf, data.date))
     out["docx_and_pdf_warm_seconds"] = [round(x, 3) for x in warm]
     out["docx_and_pdf_warm_median"] = round(statistics.median(warm), 3)
-    out["ok"] = out["docx_and_pdf_warm_median"] < TARGET_SECONDS and out["pages"] >= 10
+    out["ok"] = (out["docx_and_pdf_warm_median"] < TARGET_SECONDS and out["pages"] >= 10
+                 and out["verify_detects_one_flipped_byte"])
     report["render"] = out
+
+
+def _seal(pdf: bytes, date_text: str) -> dict:
+    from sealing import crypto, stamp
+
+    private, public = crypto.generate_keypair()
+    t = time.perf_counter()
+    picture = stamp.seal_image_png("某市人民政府办公室")
+    sealed, _where = stamp.place_seal(pdf, picture, date_text=date_text)
+    digest = crypto.sm3_hex(sealed)
+    signature = crypto.sign(private, public, bytes.fromhex(digest))
+    seal_s = time.perf_counter() - t
+    t = time.perf_counter()
+    intact = crypto.verify(public, bytes.fromhex(crypto.sm3_hex(sealed)), signature)
+    verify_s = time.perf_counter() - t
+    flipped = bytearray(sealed)
+    flipped[len(flipped) // 2] ^= 0x01
+    modified = not crypto.verify(public, bytes.fromhex(crypto.sm3_hex(bytes(flipped))), signature)
+    return {"seal_seconds": round(seal_s, 3), "verify_seconds": round(verify_s, 4),
+            "verify_detects_one_flipped_byte": modified and intact}
 
 
 def main() -> None:
