@@ -7,5 +7,6 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("supervision/", include("supervision.urls")),
     path("stats/", include("stats.urls")),
+    path("sealing/", include("sealing.urls")),
     path("", include("web.urls")),
 ]
