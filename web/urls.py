@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import admin_audit, admin_flow, admin_org, documents, duty, lists, operations, registry
+from .views import admin_audit, admin_flow, admin_org, documents, drafting, duty, lists, operations, registry
 
 app_name = "web"
 
@@ -28,6 +28,18 @@ urlpatterns = [
     path("documents/<int:pk>/files/<int:version_id>/", documents.file_version, name="document_file"),
     path("documents/<int:pk>/upload/", documents.upload, name="document_upload"),
     path("documents/<int:pk>/op/<slug:op>/", operations.operate, name="document_op"),
+    # 发文: 拟稿, 正文, the outgoing actions, 发文稿纸, 发文登记簿
+    path("drafts/new/", drafting.draft_new, name="draft_new"),
+    path("documents/<int:pk>/draft/", drafting.draft_edit, name="draft_edit"),
+    path("documents/<int:pk>/body/", drafting.draft_body, name="draft_body"),
+    path("documents/<int:pk>/body/upload/", drafting.draft_upload, name="draft_upload"),
+    path("documents/<int:pk>/body/diff/", drafting.draft_diff, name="draft_diff"),
+    path("documents/<int:pk>/issue/<slug:op>/", drafting.act, name="outgoing_op"),
+    path("documents/<int:pk>/drafting-slip/", drafting.drafting_slip, name="drafting_slip"),
+    path("outgoing/ledger/", drafting.ledger, name="outgoing_ledger"),
+    path("outgoing/ledger/print/", drafting.ledger_print, name="outgoing_ledger_print"),
+    path("outgoing/ledger/export.xlsx", drafting.ledger_export, name="outgoing_ledger_export"),
+    path("outgoing/ledger/<int:issued_id>/void/", drafting.void, name="outgoing_void"),
     # 值班表 (everyone of the agency; the office arranges it)
     path("duty/", duty.roster, name="duty"),
     path("duty/<int:shift_id>/remove/", duty.remove, name="duty_remove"),

@@ -113,6 +113,10 @@ def page_context(request, document, *, touch: bool = False) -> dict:
         context["upload_form"] = UploadForm(document=document)
     if av.task is not None or av.can_circulate or av.can_reject:
         context.update(_operation_choices(person, document, av))
+    if document.is_outgoing:  # 发文: the drafting form, findings and the outgoing actions
+        from .drafting import outgoing_context
+
+        context.update(outgoing_context(request, document, context))
     return context
 
 
