@@ -191,6 +191,17 @@ for _key, (_title, _chief, _director, _clerk, _division, _head, _handler) in DEP
         _p(f"{_key}_chengban", _handler, _key, _division, f"{_division}科员", "handler", f"{_short}{_division}承办人"),
     ]
 
+# 印章管理员 of the other agencies that issue documents (用印; drafting.demo registers a
+# seal for every agency of the system with its keeper).
+SEAL_KEEPERS = {
+    "jtj": "温小凤", "fgw": "夏晓琳", "jyj": "孔令华", "czj": "姜晓梅", "zjj": "程丽", "wjw": "魏敏", "yjj": "苏洁",
+    "sthj": "吕静", "gonglu": "柳青", "chengtou": "莫晓丹",
+}
+for _key, _keeper in SEAL_KEEPERS.items():
+    _short = next(a[2] for a in AGENCIES if a[0] == _key)
+    PEOPLE.append(_p(f"{_key}_yinzhang", _keeper, _key, "办公室", "印章管理员", "seal", f"{_short}印章管理员",
+                     featured=_key == "jtj"))
+
 # The three separated administrators (三员): three people, no posts, no documents.
 ADMINS = [
     PersonSpec("sysadmin", "何志远", "gov", None, "系统管理员", "", "系统管理员（组织机构、流程模板）", True,
@@ -584,7 +595,7 @@ def demo_exists() -> bool:
 # The duty roster comes before the documents (a 特急 document arriving on a non-working day
 # goes to whoever is on duty); the rest works on the documents.
 DEMO_BEFORE_DOCUMENTS = ("org.duty_demo",)
-DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo")
+DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo", "drafting")
 
 
 def load_demo() -> LoadResult:

@@ -1,0 +1,64 @@
+"""The issuing part of the demo office: 发文代字 and a seal for every agency of the system,
+a seal keeper for each, and outgoing drafts in different states with a real history."""
+
+import pytest
+from django.contrib.auth import authenticate
+
+from audit.services import verify_chain
+from documents.models import Direction, Document, IssuedNumber, NumberSeries
+from drafting.gates import current_body
+from drafting.models import SignOff
+from flow.models import HistoryEvent, NodeKind, Task, TaskRole, TaskStatus
+from org import demo
+from org.models import Agency, PostKind
+from org.selectors import persons_with_post
+from sealing.models import Seal
+
+
+def holder(document) -> Task:
+    return Task.objects.get(document=document, status=TaskStatus.OPEN, role=TaskRole.MAIN)
+
+
+@pytest.mark.django_db
+def test_demo_has_series_seals_keepers_and_drafts_in_every_state():
+    assert demo.load_demo().created
+    internal = list(Agency.objects.filter(is_internal=True))
+    for agency in internal:
+        codes = set(NumberSeries.objects.filter(agency=agency).values_list("code", flat=True))
+        assert codes == {f"{agency.code}发", f"{agency.code}函"}, agency.name
+        keepers = list(persons_with_post(agency, PostKind.SEAL_KEEPER))
+        assert keepers, f"{agency.name} has no seal keeper"
+        seal = Seal.objects.get(agency=agency)
+        assert seal.keeper in keepers and seal.public_key
+    # The new keepers sign in with the demo password and are listed.
+    assert authenticate(username="jtj_yinzhang", password=demo.DEMO_PASSWORD) is not None
+    assert "jtj_yinzhang" in demo.format_logins()
+
+    gov = Agency.objects.get(name=demo.MARKER_AGENCY)
+    drafts = {d.title: d for d in Document.objects.filter(agency=gov, direction=Direction.OUTGOING)}
+    assert len(drafts) == 5
+    states = {}
+    for document in drafts.values():
+        assert current_body(document) is not None and document.body_mode == "structured"
+        assert HistoryEvent.objects.filter(document=document).count() >= 2
+        task = holder(document)
+        states[task.node_name] = (document, task)
+    assert set(states) == {"拟稿", "领导审核", "签发", "编号", "用印"}
+    assert states["拟稿"][1].node_kind == NodeKind.DRAFT
+    policy, review = states["领导审核"]
+    assert policy.is_policy and review.assignee.name == "刘振华"
+    request, sign = states["签发"]
+    assert request.doc_type == "请示" and sign.assignee.name == "陈立民"
+    at_number, _ = states["编号"]
+    assert at_number.signer == "刘振华" and at_number.doc_number == ""
+    assert SignOff.objects.filter(document=at_number).count() == 1
+    sealed_next, seal_task = states["用印"]
+    issued = IssuedNumber.objects.get(document=sealed_next)
+    assert sealed_next.doc_number == issued.number and issued.number.startswith("示府办发〔")
+    assert seal_task.assignee.name == "何雪"
+    ok, message, _ = verify_chain()
+    assert ok, message
+
+    # A second load changes nothing.
+    assert not demo.load_demo().created
+    assert Document.objects.filter(agency=gov, direction=Direction.OUTGOING).count() == 5
