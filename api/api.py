@@ -24,6 +24,7 @@ from .routers import (
     exchange,
     extensions,
     org,
+    sealing,
     stats,
     supervision,
     tasks,
@@ -68,3 +69,4 @@ api.add_router("/extensions", extensions.router)
 api.add_router("/checks", checks.router)
 api.add_router("/", exchange.router)
 api.add_router("/", drafting.router)
+api.add_router("/", sealing.router)

@@ -94,12 +94,15 @@ EXPECTED = {
     "/api/v1/numbers": {"get"},
     "/api/v1/numbers/{issued_id}/void": {"post"},
     "/api/v1/number-series": {"get"},
+    "/api/v1/seals": {"get"},
+    "/api/v1/seal-uses": {"get"},
+    "/api/v1/seals/verify": {"post"},
     "/api/v1/tasks/inbox": {"get"},
     "/api/v1/tasks/toread": {"get"},
     "/api/v1/tasks/done": {"get"},
     **{f"/api/v1/tasks/{{task_id}}/{op}": {"post"} for op in (
         "send_on", "complete", "return", "add_signer", "transfer", "assign", "recall", "countersign_request",
-        "countersign", "resolve", "read_back", "register", "dispatch")},
+        "countersign", "resolve", "read_back", "register", "dispatch", "seal")},
 }
 
 
