@@ -128,7 +128,7 @@ class DraftOut(Schema):
     agency: Ref
 
 
-class FindingOut(Schema):
+class DraftFindingOut(Schema):
     rule: str
     place: str
     severity: str = Field(description="must 必须修改 / advise 建议修改")
@@ -326,7 +326,7 @@ def update_draft(request, document_id: PathId, payload: DraftIn):
 # --- findings --------------------------------------------------------------------------------
 
 
-@router.get("/drafts/{document_id}/findings", response={200: list[FindingOut], **error_responses(*ERRORS_READ)},
+@router.get("/drafts/{document_id}/findings", response={200: list[DraftFindingOut], **error_responses(*ERRORS_READ)},
             summary="检查意见（格式关、文字关）",
             description="按当前稿纸和正文检查；必须修改的问题未改且未经审核人确认不改的，不能签发。")
 def findings(request, document_id: PathId):
