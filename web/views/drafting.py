@@ -247,7 +247,8 @@ def draft_diff(request, pk):
 def _form_opinions(document):
     """The opinions of the 发文稿纸 in the form's order: 会签, then 核稿/审核 in chain order
     (by time), then the sign-offs (with their dates)."""
-    opinions = list(Opinion.objects.filter(document=document).select_related("author", "on_behalf_of", "task")
+    opinions = list(Opinion.objects.filter(document=document).select_related("author", "on_behalf_of", "task",
+                                                                          "task__assignee_unit")
                     .order_by("created_at", "id"))
     countersign = [op for op in opinions if op.role == TaskRole.COUNTERSIGN]
     review = [op for op in opinions if op.role != TaskRole.COUNTERSIGN and op.node_kind in (
@@ -289,6 +290,8 @@ def outgoing_context(request, document, context: dict) -> dict:
     task = av.task
     node_kind = task.node_kind if task is not None and task.role == TaskRole.MAIN else ""
     office = is_office_staff(person, document.agency_id)
+    missing = gates.missing_signatures(document)
+    numbered = gates.is_numbered(document)
     ctx = {
         "og": True,
         "og_main": [r.name for r in document.recipients.all() if r.kind == "main"],
@@ -301,27 +304,33 @@ def outgoing_context(request, document, context: dict) -> dict:
         "og_may_review": drafting_access.may_review(person, document),
         "og_may_edit": drafting_access.may_edit(person, document),
         "og_may_edit_form": drafting_access.may_edit(person, document, before_sign_off=True),
-        "og_missing": gates.missing_signatures(document),
-        "og_seal_missing": gates.seal_missing(document) if node_kind in (NodeKind.SEAL, NodeKind.NUMBER) else [],
+        "og_missing": missing,
+        # What 用印 lacks, at the 用印 node, until the sealing panel (which lists it) is there.
+        "og_seal_missing": gates.seal_missing(document) if node_kind == NodeKind.SEAL and not _has_seal_panel()
+        else [],
         "og_office": office,
         "og_node": node_kind,
         "og_task": task,
         "og_proof": output.latest_pdf(document, "proof"),
         "og_final": output.latest_pdf(document, "final"),
         "og_may_proof": output.may_make(person, document, "proof"),
-        "og_may_final": output.may_make(person, document, "final"),
+        # 成品 only once numbered and fully signed (make_copy refuses otherwise).
+        "og_may_final": output.may_make(person, document, "final") and numbered and not missing,
         "og_numbers": list(document.issued_numbers.select_related("series", "allocated_by").order_by("-id")),
         "preview": None,  # the outgoing panel shows the 清样/成品 itself
         "og_has_seal_panel": _has_seal_panel(),
+        # The 用印 panel from 编号 on (before that its list of what is missing is only noise).
+        "og_seal_stage": node_kind in (NodeKind.NUMBER, NodeKind.SEAL) or numbered or document.seal_uses.exists(),
     }
     if node_kind == NodeKind.SIGN_OFF:
         ctx["main_op"] = None  # 签发 goes through drafting.services.sign_off, never the plain 送下一步
         ctx["og_own_sign_off"] = task.assignee_id == person.pk
         queue = task.activation.queue or []
-        ctx["og_queue"] = [p.name for p in Person.objects.filter(pk__in=[q[0] for q in queue])]
+        names = dict(Person.objects.filter(pk__in=[q[0] for q in queue]).values_list("pk", "name"))
+        ctx["og_queue"] = [names[q[0]] for q in queue if q[0] in names]
     if node_kind == NodeKind.NUMBER:
         ctx["og_series"] = list(NumberSeries.objects.filter(agency=document.agency, is_active=True))
-        ctx["og_numbered"] = gates.is_numbered(document)
+        ctx["og_numbered"] = numbered
     if node_kind == NodeKind.DISPATCH:
         ctx["main_op"] = None  # 分发 goes through exchange.services.dispatch
     if office and document.is_joint and document.is_open:
