@@ -140,6 +140,14 @@ def test_outgoing_document_from_drafting_to_dispatch(live_server, transactional_
             for person, node, opinion in ((o.head_a, "处室审核", "同意。"), (o.secretary, "初核", "已核。"),
                                           (o.director, "办公室领导审核", "拟同意，请周副市长签发。")):
                 page = w.login(person)
+                if person == o.secretary:  # 初核 corrects a sentence: a second version and its diff
+                    page.goto(f"{live_server.url}/documents/{pk}/body/")
+                    page.locator("#text-2").fill("各单位要高度重视，明确责任分工，确保各项安全措施落实到位。")
+                    page.get_by_role("button", name="保存正文").click()
+                    expect(page.locator(".alert-success")).to_contain_text("正文已保存为第2版")
+                    page.get_by_role("button", name="比较两个版本").click()
+                    expect(page.locator(".diff ins")).to_contain_text("安全")
+                    w.shot(page, "secretary-diff")
                 w.open(page, pk, f"{person.user.username}-review", node)
                 w.submit_main(page, f"已办理“{node}”", f"{person.user.username}-sent", opinion=opinion)
                 page.context.close()

@@ -331,6 +331,8 @@ def outgoing_context(request, document, context: dict) -> dict:
     if node_kind == NodeKind.NUMBER:
         ctx["og_series"] = list(NumberSeries.objects.filter(agency=document.agency, is_active=True))
         ctx["og_numbered"] = numbered
+    if node_kind == NodeKind.SEAL and ctx["og_has_seal_panel"]:
+        ctx["main_op"] = None  # 用印 in the sealing panel sends the document on to 分发 itself
     if node_kind == NodeKind.DISPATCH:
         ctx["main_op"] = None  # 分发 goes through exchange.services.dispatch
     if office and document.is_joint and document.is_open:
