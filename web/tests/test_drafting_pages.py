@@ -375,3 +375,52 @@ def test_countersign_opinions_in_the_drafting_form(office, login):
                      opinion="综合二处无意见。")
     page = text(login(o.handler_a).get(f"/documents/{document.pk}/drafting-slip/"))
     assert page.index("会签") < page.index("综合二处无意见。") < page.index("核稿")
+
+
+def test_sequential_sign_off_chosen_on_the_page(office, login):
+    o = office
+    document = make_draft(o, is_important=True)  # signed off by the principal head in the end
+    with_body(o, document)
+    flow.send_on(open_task(document, o.handler_a).pk, actor=o.handler_a, opinion="请审核。")
+    flow.send_on(open_task(document, o.head_a).pk, actor=o.head_a, opinion="同意。")
+    flow.send_on(open_task(document, o.secretary).pk, actor=o.secretary, opinion="已核。")
+    c = login(o.director)
+    c.get(f"/documents/{document.pk}/")
+    r = c.post(f"/documents/{document.pk}/op/send_on/", {
+        "task": open_task(document, o.director).pk, "opinion": "请周副市长、陈市长签发。",
+        "next_assignees": [o.leader_a.pk, o.principal.pk], "next_order": f"{o.leader_a.pk},{o.principal.pk}",
+        "next_mode": "sequential"}, follow=True)
+    assert "已办理“办公室领导审核”" in text(r)
+    page = text(login(o.leader_a).get(f"/documents/{document.pk}/"))
+    assert "签发后送陈市长依次签发" in page and "主要领导（陈市长）签发" in page
+    login(o.leader_a).post(f"/documents/{document.pk}/issue/sign_off/",
+                           {"task": open_task(document, o.leader_a).pk, "opinion": "同意，请陈市长签发。"})
+    r = login(o.principal).post(f"/documents/{document.pk}/issue/sign_off/",
+                                {"task": open_task(document, o.principal).pk, "opinion": "同意印发。"}, follow=True)
+    assert "已签发" in text(r) and "签发齐全" in text(r)
+    document.refresh_from_db()
+    assert document.signer == "陈市长"
+
+
+@pytest.mark.parametrize("path", ["/documents/{pk}/", "/documents/{pk}/body/", "/documents/{pk}/body/diff/",
+                                  "/documents/{pk}/drafting-slip/", "/documents/{pk}/draft/"])
+def test_outgoing_pages_are_404_for_those_who_may_not_see(office, login, path):
+    document = make_draft(office)
+    with_body(office, document)
+    assert login(office.handler_a).get(path.format(pk=document.pk)).status_code == 200
+    for person in (office.outsider, office.dept_clerk):
+        assert login(person).get(path.format(pk=document.pk)).status_code == 404
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice is not installed")
+def test_clerk_makes_the_proof_from_the_page(office, login, series):
+    o = office
+    document = make_draft(o)
+    to_number(o, document)
+    c = login(o.clerk)
+    assert "生成清样" in text(c.get(f"/documents/{document.pk}/"))
+    assert "生成成品" not in text(c.get(f"/documents/{document.pk}/"))  # not numbered yet
+    r = c.post(f"/documents/{document.pk}/issue/proof/", follow=True)
+    assert "已生成清样（PDF 第1版）" in text(r) and "清样预览" in text(r) and "<object" in text(r)
+    assert document.files.filter(role="proof").exists()
+    assert login(o.handler_b).post(f"/documents/{document.pk}/issue/proof/").status_code == 404
