@@ -88,7 +88,7 @@ class SealedOut(OperationOut):
     seal_use: SealUseOut
 
 
-class VerifyOut(Schema):
+class SealVerifyOut(Schema):
     intact: bool = Field(description="文件与用印时的成品一致且电子签名有效")
     found: bool = Field(description="找到了对应的用印记录")
     sm3: str = Field(description="上传文件的 SM3 摘要")
@@ -139,7 +139,7 @@ def seal(request, task_id: PathId, payload: SealIn):
     return {**operation_out(use.document_id, tasks=tasks), "seal_use": use}
 
 
-@router.post("/seals/verify", response={200: VerifyOut, **error_responses(400, 401, 403, 404, 413, 422)},
+@router.post("/seals/verify", response={200: SealVerifyOut, **error_responses(400, 401, 403, 404, 413, 422)},
              summary="验证电子印章",
              description="multipart/form-data：file（已用印的成品 PDF），seal_use_id（可选，与该用印记录比对；"
                          "不填则按文件的 SM3 摘要查找用印记录）。任何登录用户都可验证。")

@@ -277,7 +277,7 @@ class BulletinRowOut(Schema):
     lead_unit: str
 
 
-class OverdueOut(BulletinRowOut):
+class SupervisionOverdueOut(BulletinRowOut):
     due_at: datetime
     working_days_over: float
 
@@ -313,7 +313,7 @@ class BulletinOut(Schema):
     supervised: int
     opened: int
     closed: int
-    overdue: list[OverdueOut]
+    overdue: list[SupervisionOverdueOut]
     stalled: list[StalledOut]
     late_without_reason: list[LateReportOut]
     rates: list[RateOut]

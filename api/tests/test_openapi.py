@@ -139,3 +139,27 @@ def test_docs_page_is_served_offline(client, db):
     assert "swagger-ui-bundle.js" in html
     assert not re.search(r"(src|href)=\"https?://", html), "the docs page loads something from outside"
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code in (200, 404)  # served by staticfiles
+
+
+def test_no_two_response_or_request_schemas_share_a_name():
+    """django-ninja names schema components by class name: a second class of the same name
+    silently replaces the first in the OpenAPI document (an endpoint then documents
+    another endpoint's answer)."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import api.routers
+
+    modules = [importlib.import_module("api.schemas")] + [
+        importlib.import_module(f"api.routers.{m.name}") for m in pkgutil.iter_modules(api.routers.__path__)]
+    seen: dict[str, str] = {}
+    clashes = []
+    for module in modules:
+        for name, obj in vars(module).items():
+            if isinstance(obj, type) and issubclass(obj, Schema) and obj.__module__ == module.__name__:
+                if name in seen and seen[name] != module.__name__:
+                    clashes.append(f"{name}: {seen[name]} / {module.__name__}")
+                seen.setdefault(name, module.__name__)
+    assert clashes == []
