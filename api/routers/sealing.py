@@ -73,7 +73,7 @@ class SealUsePage(Page):
     items: list[SealUseOut]
 
 
-class LedgerFilterIn(InSchema):
+class SealLedgerFilterIn(InSchema):
     seal_id: Id | None = Field(None, description="印章")
     year: int | None = Field(None, ge=1949, le=9999, description="用印年度")
 
@@ -112,7 +112,7 @@ def seals(request):
 
 @router.get("/seal-uses", response={200: SealUsePage, **error_responses(401, 403, 422)}, summary="用印登记簿",
             description="本机关的用印记录（按用印时间先后），可按印章、年度筛选；印章管理员和办公室人员可查。")
-def seal_uses(request, filters: Query[LedgerFilterIn], paging: Query[Paging]):
+def seal_uses(request, filters: Query[SealLedgerFilterIn], paging: Query[Paging]):
     me = caller(request)
     access.require_read_ledger(me)
     f = selectors.LedgerFilter(seal_id=filters.seal_id, year=filters.year)
