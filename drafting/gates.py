@@ -84,7 +84,10 @@ def is_numbered(document) -> bool:
 
 
 def is_rechecked(document) -> bool:
-    last = SignOff.objects.filter(document=document).order_by("-signed_at").values_list("signed_at", flat=True).first()
+    """复核 done after this agency's last sign-off (a co-issuing agency's sign-off, recorded
+    by the office whenever the signed page comes back, does not send the draft back)."""
+    last = SignOff.objects.filter(document=document, kind=SignOff.Kind.INTERNAL).order_by("-signed_at").values_list(
+        "signed_at", flat=True).first()
     if last is None:
         return False
     return Task.objects.filter(document=document, node_kind=NodeKind.RECHECK, role=TaskRole.MAIN,
