@@ -36,6 +36,7 @@ urlpatterns = [
     path("documents/<int:pk>/body/diff/", drafting.draft_diff, name="draft_diff"),
     path("documents/<int:pk>/issue/<slug:op>/", drafting.act, name="outgoing_op"),
     path("documents/<int:pk>/drafting-slip/", drafting.drafting_slip, name="drafting_slip"),
+    path("documents/<int:pk>/files/<int:version_id>/page-<int:page>.png", drafting.pdf_page, name="pdf_page"),
     path("outgoing/ledger/", drafting.ledger, name="outgoing_ledger"),
     path("outgoing/ledger/print/", drafting.ledger_print, name="outgoing_ledger_print"),
     path("outgoing/ledger/export.xlsx", drafting.ledger_export, name="outgoing_ledger_export"),

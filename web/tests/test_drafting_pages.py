@@ -421,6 +421,17 @@ def test_clerk_makes_the_proof_from_the_page(office, login, series):
     assert "生成清样" in text(c.get(f"/documents/{document.pk}/"))
     assert "生成成品" not in text(c.get(f"/documents/{document.pk}/"))  # not numbered yet
     r = c.post(f"/documents/{document.pk}/issue/proof/", follow=True)
-    assert "已生成清样（PDF 第1版）" in text(r) and "清样预览" in text(r) and "<object" in text(r)
+    assert "已生成清样（PDF 第1版）" in text(r) and "清样预览" in text(r)
     assert document.files.filter(role="proof").exists()
     assert login(o.handler_b).post(f"/documents/{document.pk}/issue/proof/").status_code == 404
+    # The preview shows each page as an image, for browsers without a PDF viewer too.
+    from documents.models import FileVersion
+
+    pdf = FileVersion.objects.get(file__document=document, file__role="proof", content_type="application/pdf")
+    page = f"/documents/{document.pk}/files/{pdf.pk}/page-1.png"
+    assert page in text(r)
+    c = login(o.clerk)  # the fixture's client was signed in as someone else above
+    image = c.get(page)
+    assert image.status_code == 200 and image["Content-Type"] == "image/png" and image.content[:4] == b"\x89PNG"
+    assert c.get(f"/documents/{document.pk}/files/{pdf.pk}/page-99.png").status_code == 404
+    assert login(o.outsider).get(page).status_code == 404

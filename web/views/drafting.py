@@ -281,6 +281,39 @@ def _has_seal_panel() -> bool:
         "sealing.templatetags") else False
 
 
+def _preview_pages(person, version) -> list[int]:
+    """Page numbers (1-based) of the 清样/成品 PDF shown as images on the document page."""
+    from documents import services as doc_services
+    from drafting import preview
+
+    if version is None:
+        return []
+    try:
+        count = preview.page_count(doc_services.read_version(actor=person, version=version))
+    except (DomainError, NotFound):
+        return []
+    return list(range(1, min(count, preview.MAX_PAGES) + 1))
+
+
+@person_required
+def pdf_page(request, pk, version_id, page):
+    """One page of a 清样/成品 PDF as a PNG (drafting.preview)."""
+    from documents import services as doc_services
+    from drafting import preview
+
+    document = visible_document(request.person, pk)
+    version = get_object_or_404(FileVersion, pk=version_id, file__document=document, content_type="application/pdf")
+    try:
+        png = preview.page_png(doc_services.read_version(actor=request.person, version=version), page - 1)
+    except NotFound:
+        raise Http404("未找到该文件。") from None
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"  # a version never changes
+    return response
+
+
 def outgoing_context(request, document, context: dict) -> dict:
     """What the document page adds for an outgoing document (web.views.documents.page_context)."""
     from drafting import output
@@ -322,6 +355,7 @@ def outgoing_context(request, document, context: dict) -> dict:
         # The 用印 panel from 编号 on (before that its list of what is missing is only noise).
         "og_seal_stage": node_kind in (NodeKind.NUMBER, NodeKind.SEAL) or numbered or document.seal_uses.exists(),
     }
+    ctx["og_pages"] = _preview_pages(person, ctx["og_final"] or ctx["og_proof"])
     if node_kind == NodeKind.SIGN_OFF:
         ctx["main_op"] = None  # 签发 goes through drafting.services.sign_off, never the plain 送下一步
         ctx["og_own_sign_off"] = task.assignee_id == person.pk
