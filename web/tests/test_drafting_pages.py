@@ -435,3 +435,11 @@ def test_clerk_makes_the_proof_from_the_page(office, login, series):
     assert image.status_code == 200 and image["Content-Type"] == "image/png" and image.content[:4] == b"\x89PNG"
     assert c.get(f"/documents/{document.pk}/files/{pdf.pk}/page-99.png").status_code == 404
     assert login(o.outsider).get(page).status_code == 404
+
+
+def test_the_opinion_box_offers_drafting_phrases_not_incoming_ones(office, login):
+    o = office
+    document = make_draft(o)
+    page = text(login(o.handler_a).get(f"/documents/{document.pk}/"))
+    assert "请审核。" in page and "拟同意，请领导签发。" in page
+    assert "请综合一处研办。" not in page

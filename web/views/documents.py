@@ -72,9 +72,16 @@ def direct(request):
 # --- the document page --------------------------------------------------------------------------
 
 
-def _phrases(person, units) -> list[str]:
+# 发文: what drafters, reviewers and the office write at the drafting and review nodes.
+OUTGOING_PHRASES = ["请审核。", "同意。", "已核。", "已复核。", "拟同意，请领导签发。", "请修改后再报。", "同意印发。",
+                    "已编号。"]
+
+
+def _phrases(person, units, *, outgoing: bool = False) -> list[str]:
     own = list(PhraseBook.objects.filter(Q(person=person) | Q(person__isnull=True))
                .order_by("person_id", "sort_order", "id").values_list("text", flat=True))
+    if outgoing:
+        return list(dict.fromkeys(own + OUTGOING_PHRASES))
     suggested = [f"请{u.name}研办。" for u in units if not u.is_office and not u.is_secretariat][:6]
     return list(dict.fromkeys(own + DEFAULT_PHRASES + suggested))
 
@@ -128,7 +135,7 @@ def _operation_choices(person, document, av) -> dict:
                      .values_list("person_id", flat=True))
     leaders = [p for p in people if p.pk in leader_ids]
     task = av.task
-    ctx = {"people": people, "units": units, "leaders": leaders, "phrases": _phrases(person, units),
+    ctx = {"people": people, "units": units, "leaders": leaders, "phrases": _phrases(person, units, outgoing=document.is_outgoing),
            "others": [p for p in people if p.pk != person.pk]}
     if task is None:
         return ctx
