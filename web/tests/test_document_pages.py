@@ -262,7 +262,8 @@ def test_upload_and_inline_pdf(office, login, document):
     assert r["Content-Disposition"].startswith("inline") and r["X-Frame-Options"] == "SAMEORIGIN"
     assert r.content == PDF
     page = text(c.get(f"/documents/{document.pk}/"))
-    assert f'data="/documents/{document.pk}/files/{version.pk}/"' in page
+    # The preview shows the PDF's pages as images; this one has none, so the page offers it to open.
+    assert f'href="/documents/{document.pk}/files/{version.pk}/"' in page and "在浏览器中打开 PDF" in page
     r = c.get(f"/documents/{document.pk}/files/{version.pk}/?download=1")
     assert r["Content-Disposition"].startswith("attachment")
     # A renamed text file is refused by content, not by name.

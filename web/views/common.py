@@ -63,3 +63,21 @@ def refuse(request, exc) -> None:
 def paginate(request, qs, per_page: int = PAGE_SIZE):
     paginator = Paginator(qs, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+def preview_pages(person, version) -> list[int]:
+    """Page numbers (1-based) of a PDF version shown as page images (drafting.preview):
+    every browser shows a PNG, phones and browsers without a PDF viewer included. The
+    page has already checked that the person sees the document: the file is read from
+    the store directly (its checksum still checked)."""
+    from documents import storage
+    from drafting import preview
+    from gongwen.errors import DomainError
+
+    if version is None or version.content_type != "application/pdf":
+        return []
+    try:
+        count = preview.page_count(storage.read(version.storage_path, version.sha256))
+    except (DomainError, NotFound):
+        return []
+    return list(range(1, min(count, preview.MAX_PAGES) + 1))

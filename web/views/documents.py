@@ -21,7 +21,7 @@ from gongwen.errors import DomainError, NotFound
 from org.models import LEADER_POSTS, Person, Post, Unit
 
 from ..forms import REJECT_KINDS, DirectForm, IncomingForm, UploadForm
-from .common import person_required, refuse, visible_document
+from .common import person_required, preview_pages, refuse, visible_document
 
 DEFAULT_PHRASES = ["阅。", "已阅。", "同意。", "拟同意。", "请抓紧办理。", "请按规定办理。", "请提出意见。"]
 
@@ -111,6 +111,7 @@ def page_context(request, document, *, touch: bool = False) -> dict:
         "circulation": list(flow_selectors.circulation(document)),
         "files": files,
         "preview": preview,
+        "preview_pages": preview_pages(person, preview),
         "can_upload": doc_access.can_upload(person, document),
         "upload_form": None,
         "reject_kinds": REJECT_KINDS,

@@ -38,7 +38,7 @@ from gongwen.errors import DomainError, NotFound
 from org.models import LEADER_POSTS, Person, Post
 
 from ..forms_drafting import LEVELS, DocxUploadForm, DraftForm, JointSignOffForm, VoidForm
-from .common import person_required, refuse, visible_document
+from .common import person_required, preview_pages, refuse, visible_document
 
 # --- who -----------------------------------------------------------------------------------------
 
@@ -281,20 +281,6 @@ def _has_seal_panel() -> bool:
         "sealing.templatetags") else False
 
 
-def _preview_pages(person, version) -> list[int]:
-    """Page numbers (1-based) of the 清样/成品 PDF shown as images on the document page."""
-    from documents import services as doc_services
-    from drafting import preview
-
-    if version is None:
-        return []
-    try:
-        count = preview.page_count(doc_services.read_version(actor=person, version=version))
-    except (DomainError, NotFound):
-        return []
-    return list(range(1, min(count, preview.MAX_PAGES) + 1))
-
-
 @person_required
 def pdf_page(request, pk, version_id, page):
     """One page of a 清样/成品 PDF as a PNG (drafting.preview)."""
@@ -355,7 +341,7 @@ def outgoing_context(request, document, context: dict) -> dict:
         # The 用印 panel from 编号 on (before that its list of what is missing is only noise).
         "og_seal_stage": node_kind in (NodeKind.NUMBER, NodeKind.SEAL) or numbered or document.seal_uses.exists(),
     }
-    ctx["og_pages"] = _preview_pages(person, ctx["og_final"] or ctx["og_proof"])
+    ctx["og_pages"] = preview_pages(person, ctx["og_final"] or ctx["og_proof"])
     if node_kind == NodeKind.SIGN_OFF:
         ctx["main_op"] = None  # 签发 goes through drafting.services.sign_off, never the plain 送下一步
         ctx["og_own_sign_off"] = task.assignee_id == person.pk
@@ -372,6 +358,9 @@ def outgoing_context(request, document, context: dict) -> dict:
     if office and document.is_joint and document.is_open:
         ctx["og_joint_form"] = JointSignOffForm(document=document, auto_id="joint_%s",
                                                 initial={"signed_on": timezone.localdate(), "opinion": "同意。"})
+        from .joint import lead_panel
+
+        ctx["og_joint_rows"] = lead_panel(person, document)
     nxt = context.get("next")
     if nxt is not None and nxt.get("assignee_rule") == "signer":
         leader_ids = set(Post.objects.filter(agency_id=document.agency_id, kind__in=LEADER_POSTS)
