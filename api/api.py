@@ -23,6 +23,7 @@ from .routers import (
     errorbook,
     exchange,
     extensions,
+    joint,
     org,
     sealing,
     stats,
@@ -69,4 +70,5 @@ api.add_router("/extensions", extensions.router)
 api.add_router("/checks", checks.router)
 api.add_router("/", exchange.router)
 api.add_router("/", drafting.router)
+api.add_router("/", joint.router)
 api.add_router("/", sealing.router)

@@ -65,3 +65,34 @@ class CheckOverride(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class JointSignRequest(models.Model):
+    """The lead agency's office asks the principal leader of a co-issuing agency that uses
+    this system (联合行文, e.g. 两办) to sign the joint document in the system, for one body
+    version; signing creates the joint SignOff, a later change of the body voids the request."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待签发"
+        SIGNED = "signed", "已签发"
+        DECLINED = "declined", "不同意"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="joint_sign_requests")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="联合发文机关")
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name="发起人")
+    requested_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField("说明", max_length=300, blank=True)
+    body_version = models.ForeignKey(FileVersion, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="所请签发的正文版本")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    signoff = models.ForeignKey(SignOff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField("不同意的理由", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = verbose_name_plural = "会签签发请求"
+        constraints = [models.UniqueConstraint(fields=["document", "agency"], condition=models.Q(state="open"),
+                                               name="joint_sign_request_one_open")]

@@ -29,7 +29,7 @@ from documents.models import (
     Recipient,
     RegistryCounter,
 )
-from drafting.models import CheckOverride, SignOff, VersionText
+from drafting.models import CheckOverride, JointSignRequest, SignOff, VersionText
 from exchange.models import Delivery
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError
@@ -43,6 +43,7 @@ WRITTEN = [Agency, Unit, Person, Post, Delegation, DutyShift, Document, Registry
            CalendarYear, CalendarDay, WorkingHours, TimeLimitRule, ReminderPolicy, Reminder, Notification, Extension,
            SupervisionItem, SupervisionEvent, ItemInstruction, ProgressReport, ErrorRecord,
            Recipient, JointIssuer, NumberSeries, NumberCounter, IssuedNumber, VersionText, SignOff, CheckOverride,
+           JointSignRequest,
            Seal, SealUse, Delivery]
 
 

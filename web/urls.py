@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import admin_audit, admin_flow, admin_org, documents, drafting, duty, lists, operations, registry
+from .views import (
+    admin_audit,
+    admin_flow,
+    admin_org,
+    documents,
+    drafting,
+    duty,
+    joint,
+    lists,
+    operations,
+    registry,
+)
 
 app_name = "web"
 
@@ -37,6 +48,11 @@ urlpatterns = [
     path("documents/<int:pk>/issue/<slug:op>/", drafting.act, name="outgoing_op"),
     path("documents/<int:pk>/drafting-slip/", drafting.drafting_slip, name="drafting_slip"),
     path("documents/<int:pk>/files/<int:version_id>/page-<int:page>.png", drafting.pdf_page, name="pdf_page"),
+    path("documents/<int:pk>/joint-signoff-requests/", joint.joint_request, name="joint_request"),
+    path("joint-signoffs/", joint.joint_list, name="joint_list"),
+    path("joint-signoffs/<int:pk>/", joint.joint_detail, name="joint_detail"),
+    path("joint-signoffs/<int:pk>/page-<int:page>.png", joint.joint_page, name="joint_page"),
+    path("joint-signoffs/<int:pk>/<slug:op>/", joint.joint_act, name="joint_act"),
     path("outgoing/ledger/", drafting.ledger, name="outgoing_ledger"),
     path("outgoing/ledger/print/", drafting.ledger_print, name="outgoing_ledger_print"),
     path("outgoing/ledger/export.xlsx", drafting.ledger_export, name="outgoing_ledger_export"),

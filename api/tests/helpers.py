@@ -31,7 +31,7 @@ from documents.models import (
     Recipient,
     RegistryCounter,
 )
-from drafting.models import CheckOverride, SignOff, VersionText
+from drafting.models import CheckOverride, JointSignRequest, SignOff, VersionText
 from exchange.models import Delivery
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskStatus
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
@@ -52,6 +52,7 @@ WRITTEN: list[tuple[type[models.Model], tuple[str, ...]]] = [
     (SupervisionItem, ()), (SupervisionEvent, ()), (ItemInstruction, ()), (ProgressReport, ()), (ErrorRecord, ()),
     (Recipient, ()), (JointIssuer, ()), (NumberSeries, ()), (NumberCounter, ()), (IssuedNumber, ()),
     (VersionText, ()), (SignOff, ()), (CheckOverride, ()), (Seal, ()), (SealUse, ()), (Delivery, ()),
+    (JointSignRequest, ()),
 ]
 
 
