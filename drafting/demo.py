@@ -140,6 +140,17 @@ def _drafts(ctx, series: NumberSeries) -> None:
     drafting.number(_open(numbered, ctx.p("wenshu")).pk, actor=ctx.p("wenshu"), series_id=series.pk)
     _send(ctx, numbered, ("wenshu", "已编号，请用印。"))
 
+    # 6. A joint document of the two offices (两办联合发文) at the mayor's 签发; the 市委
+    #    secretary has been asked to sign it in the system (/joint-signoffs/).
+    joint = _notice(ctx, "中共示范市委办公室 示范市人民政府办公室关于做好2027年元旦春节期间有关工作的通知",
+                    number_series_id=series.pk, joint_agency_ids=[ctx.agencies["party"].pk])
+    _send(ctx, joint, *REVIEWS, ("zhuren", "两办联合发文，请陈市长签发，并请市委办杨书记会签签发。",
+                                 {"next_assignees": [ctx.p("shizhang")]}))
+    from . import joint as joint_signoff
+
+    joint_signoff.request_joint_signoff(joint.pk, actor=ctx.p("wenshu"), agency_id=ctx.agencies["party"].pk,
+                                        note="两办联合发文，请杨树林书记签发。")
+
 
 def load(ctx) -> None:
     series = _series(ctx)

@@ -5,12 +5,13 @@ import pytest
 from django.contrib.auth import authenticate
 
 from audit.services import verify_chain
+from deadlines.models import Notification
 from documents.models import Direction, Document, IssuedNumber, NumberSeries
-from drafting.gates import current_body
-from drafting.models import SignOff
+from drafting.gates import current_body, missing_signatures
+from drafting.models import JointSignRequest, SignOff
 from flow.models import HistoryEvent, NodeKind, Task, TaskRole, TaskStatus
 from org import demo
-from org.models import Agency, PostKind
+from org.models import Agency, Person, PostKind
 from org.selectors import persons_with_post
 from sealing.models import Seal
 
@@ -36,9 +37,18 @@ def test_demo_has_series_seals_keepers_and_drafts_in_every_state():
 
     gov = Agency.objects.get(name=demo.MARKER_AGENCY)
     drafts = {d.title: d for d in Document.objects.filter(agency=gov, direction=Direction.OUTGOING)}
-    assert len(drafts) == 5
+    assert len(drafts) == 6
+    joint = next(d for d in drafts.values() if d.is_joint)
+    assert holder(joint).assignee.name == "陈立民"
+    request = JointSignRequest.objects.get(document=joint)
+    assert request.state == "open" and request.agency.name == "中共示范市委办公室"
+    shuji = Person.objects.get(user__username="shuji")
+    assert Notification.objects.filter(recipient=shuji, title=f"待会签签发：{joint.title}").exists()
+    assert "中共示范市委办公室负责人签发" in "".join(missing_signatures(joint))
     states = {}
     for document in drafts.values():
+        if document.is_joint:
+            continue
         assert current_body(document) is not None and document.body_mode == "structured"
         assert HistoryEvent.objects.filter(document=document).count() >= 2
         task = holder(document)
@@ -61,4 +71,4 @@ def test_demo_has_series_seals_keepers_and_drafts_in_every_state():
 
     # A second load changes nothing.
     assert not demo.load_demo().created
-    assert Document.objects.filter(agency=gov, direction=Direction.OUTGOING).count() == 5
+    assert Document.objects.filter(agency=gov, direction=Direction.OUTGOING).count() == 6
