@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit import services as audit
 from deadlines.notify import notify
 from documents import storage
+from documents.models import Status
 from flow import services as flow
 from flow.access import is_office_staff
 from flow.models import HistoryAction
@@ -44,7 +45,10 @@ def open_for(person):
     agency_ids = person.posts.filter(kind=PostKind.PRINCIPAL_LEADER).values_list("agency_id", flat=True)
     if not person.is_active:
         return JointSignRequest.objects.none()
-    return (JointSignRequest.objects.filter(state=JointSignRequest.State.OPEN, agency_id__in=agency_ids)
+    # A request whose document was closed meanwhile (abandoned, or dispatched after a paper
+    # sign-off) no longer asks anything of anyone.
+    return (JointSignRequest.objects.filter(state=JointSignRequest.State.OPEN, agency_id__in=agency_ids,
+                                            document__status=Status.IN_PROGRESS)
             .select_related("document", "document__agency", "agency", "requested_by", "body_version"))
 
 

@@ -141,3 +141,14 @@ def test_decline_and_withdraw(office):
     with refused("不能撤回"):
         joint.withdraw_joint(again.pk, actor=o.clerk)
     assert list(joint.open_for(o.dept_head)) == []
+
+
+def test_a_request_of_a_closed_document_is_no_longer_listed(office):
+    from documents.models import Status
+
+    o = office
+    document = joint_draft(o, [o.dept])
+    request = joint.request_joint_signoff(document.pk, actor=o.clerk, agency_id=o.dept.pk)
+    assert list(joint.open_for(o.dept_head)) == [request]
+    type(document).objects.filter(pk=document.pk).update(status=Status.COMPLETED)
+    assert list(joint.open_for(o.dept_head)) == []
