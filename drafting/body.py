@@ -49,12 +49,6 @@ def _edit_task(actor, document: Document):
     return min(tasks, key=lambda t: (t.assignee_id != actor.pk, t.id), default=None)
 
 
-def may_edit(actor, document: Document) -> bool:
-    """Whether the actor may change the body of this draft now (drafting.access.may_edit:
-    an open main task at 拟稿, a review node or 复核, held or stood in for)."""
-    return access.may_edit(actor, document)
-
-
 def _lock_for_edit(actor, document: Document):
     """Lock the document and return it with the actor's editing task; refuse otherwise."""
     locked = Document.objects.select_for_update().select_related("agency").filter(pk=document.pk).first()

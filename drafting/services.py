@@ -230,17 +230,17 @@ def update_draft(*, actor, document_id: int, data: DraftData) -> Document:
     document = flow._lock_document(document_id)
     require_editor(actor, document, before_sign_off=True)
     cleaned = clean_draft(document.agency, data)
-    old = {k: getattr(document, k) if k != "number_series" else document.number_series_id
-           for k in _fields(cleaned)}
+    def current(key):
+        return document.number_series_id if key == "number_series" else getattr(document, key)
+
+    old = {k: current(k) for k in _fields(cleaned)}
     for key, value in _fields(cleaned).items():
         setattr(document, key, value)
     document.slip_kind = SlipKind.POLICY if cleaned["is_policy"] else SlipKind.ROUTINE
     document.updated_at = timezone.now()
     document.save()
     _write_parties(document, cleaned)
-    changed = [Document._meta.get_field(k).verbose_name for k in old
-               if (old[k] if k != "number_series" else old[k]) != (
-                   getattr(document, k) if k != "number_series" else document.number_series_id)]
+    changed = [Document._meta.get_field(k).verbose_name for k in old if old[k] != current(k)]
     flow._history(document, actor=actor, action=HistoryAction.DRAFT, opinion=(
         f"修改发文稿纸：{'、'.join(str(c) for c in changed)}" if changed else "修改主送、抄送或联合发文机关"))
     audit.record(actor=actor, action="drafting.update", target=document, new={"changed": [str(c) for c in changed]})

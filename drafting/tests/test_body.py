@@ -16,7 +16,7 @@ from docx import Document as Docx
 from audit.models import AuditEvent
 from documents.models import Direction, Document, DocumentFile, FileVersion, Status
 from documents.services import upload_file
-from drafting import body, compose
+from drafting import access, body, compose
 from drafting import services as drafting
 from drafting.models import VersionText
 from flow import services as flow
@@ -142,13 +142,13 @@ def test_version_text_is_extracted_for_versions_stored_without_it(office):
 def test_who_may_edit_follows_the_draft(office):
     o = office
     document = new_draft(o)
-    assert body.may_edit(o.handler_a, document)
-    assert not body.may_edit(o.head_a, document)
-    assert not body.may_edit(o.clerk, document)  # office staff may upload files, not rewrite the draft
+    assert access.may_edit(o.handler_a, document)
+    assert not access.may_edit(o.head_a, document)
+    assert not access.may_edit(o.clerk, document)  # office staff may upload files, not rewrite the draft
     body.save_structured(actor=o.handler_a, document=document, blocks=BLOCKS)
     flow.send_on(open_task(document, o.handler_a).pk, actor=o.handler_a, opinion="请审核。")
-    assert not body.may_edit(o.handler_a, document)
-    assert body.may_edit(o.head_a, document)  # 处室审核 is a review node
+    assert not access.may_edit(o.handler_a, document)
+    assert access.may_edit(o.head_a, document)  # 处室审核 is a review node
     version = body.save_structured(actor=o.head_a, document=document,
                                    blocks=[*BLOCKS, {"level": 0, "text": "特此通知。"}])
     assert version.number == 2 and version.uploaded_by == o.head_a
@@ -160,7 +160,7 @@ def test_a_stand_in_edits_for_the_drafter(office):
     now = timezone.now()
     Delegation.objects.create(from_person=o.handler_a, to_person=o.handler_b, starts_at=now - timedelta(hours=1),
                               ends_at=now + timedelta(days=1), reason="出差")
-    assert body.may_edit(o.handler_b, document)
+    assert access.may_edit(o.handler_b, document)
     version = body.save_structured(actor=o.handler_b, document=document, blocks=BLOCKS)
     assert version.uploaded_by == o.handler_b
     event = HistoryEvent.objects.get(document=document, action=HistoryAction.BODY)
@@ -187,7 +187,7 @@ def test_a_closed_document_is_refused(office):
     o = office
     document = new_draft(o)
     Document.objects.filter(pk=document.pk).update(status=Status.COMPLETED)
-    assert not body.may_edit(o.handler_a, document.__class__.objects.get(pk=document.pk))
+    assert not access.may_edit(o.handler_a, document.__class__.objects.get(pk=document.pk))
     with refused_all("已办结"):
         body.save_structured(actor=o.handler_a, document=document, blocks=BLOCKS)
     with refused_all("已办结"):
@@ -200,7 +200,7 @@ def test_an_incoming_document_is_refused(office):
     # the same record with an open 拟稿 task, but an incoming document
     Document.objects.filter(pk=document.pk).update(direction=Direction.INCOMING)
     document.refresh_from_db()
-    assert not body.may_edit(o.handler_a, document)
+    assert not access.may_edit(o.handler_a, document)
     with refused_all("只有发文"):
         body.save_structured(actor=o.handler_a, document=document, blocks=BLOCKS)
     with refused_all("只有发文"):

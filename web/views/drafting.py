@@ -12,7 +12,6 @@ recognised by their numbering (一、（一）1.（1）).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from urllib.parse import quote
 
@@ -165,7 +164,7 @@ def _versions(document):
 def draft_body(request, pk):
     person = request.person
     document = _outgoing(person, pk)
-    editable = drafting_body.may_edit(person, document)
+    editable = drafting_access.may_edit(person, document)
     blocks = _current_blocks(document)
     plain = ""
     focus = None
@@ -275,12 +274,6 @@ def _findings(document):
     return rows
 
 
-def _has_seal_panel() -> bool:
-    """The sealing app's 用印 panel, once it is there (``{% seal_panel document person %}``)."""
-    return importlib.util.find_spec("sealing.templatetags.sealing_tags") is not None if importlib.util.find_spec(
-        "sealing.templatetags") else False
-
-
 @person_required
 def pdf_page(request, pk, version_id, page):
     """One page of a 清样/成品 PDF as a PNG (drafting.preview)."""
@@ -324,9 +317,6 @@ def outgoing_context(request, document, context: dict) -> dict:
         "og_may_edit": drafting_access.may_edit(person, document),
         "og_may_edit_form": drafting_access.may_edit(person, document, before_sign_off=True),
         "og_missing": missing,
-        # What 用印 lacks, at the 用印 node, until the sealing panel (which lists it) is there.
-        "og_seal_missing": gates.seal_missing(document) if node_kind == NodeKind.SEAL and not _has_seal_panel()
-        else [],
         "og_office": office,
         "og_node": node_kind,
         "og_task": task,
@@ -337,7 +327,6 @@ def outgoing_context(request, document, context: dict) -> dict:
         "og_may_final": output.may_make(person, document, "final") and numbered and not missing,
         "og_numbers": list(document.issued_numbers.select_related("series", "allocated_by").order_by("-id")),
         "preview": None,  # the outgoing panel shows the 清样/成品 itself
-        "og_has_seal_panel": _has_seal_panel(),
         # The 用印 panel from 编号 on (before that its list of what is missing is only noise).
         "og_seal_stage": node_kind in (NodeKind.NUMBER, NodeKind.SEAL) or numbered or document.seal_uses.exists(),
     }
@@ -351,7 +340,7 @@ def outgoing_context(request, document, context: dict) -> dict:
     if node_kind == NodeKind.NUMBER:
         ctx["og_series"] = list(NumberSeries.objects.filter(agency=document.agency, is_active=True))
         ctx["og_numbered"] = numbered
-    if node_kind == NodeKind.SEAL and ctx["og_has_seal_panel"]:
+    if node_kind == NodeKind.SEAL:
         ctx["main_op"] = None  # 用印 in the sealing panel sends the document on to 分发 itself
     if node_kind == NodeKind.DISPATCH:
         ctx["main_op"] = None  # 分发 goes through exchange.services.dispatch
