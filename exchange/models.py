@@ -27,8 +27,78 @@ class Delivery(models.Model):
                                     related_name="delivered_by", verbose_name="对方收文")
     sent_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)
+    multi_submission = models.BooleanField("多头报送", default=False)
 
     class Meta:
         ordering = ["document", "kind", "id"]
         verbose_name = verbose_name_plural = "分发记录"
         constraints = [models.UniqueConstraint(fields=["document", "recipient"], name="delivery_unique")]
+
+
+class Receipt(models.Model):
+    """What comes back from a recipient (回执): signed for (签收, with the recipient's
+    registration) or refused (退文, with the reason). A delivery counts as delivered only
+    when a signed receipt exists (C10); a refusal returns the document to the sender.
+    Append-only: a refusal after signing is a second receipt, the newest one tells the
+    state."""
+
+    class Kind(models.TextChoices):
+        SIGNED = "signed", "已签收"
+        REFUSED = "refused", "已退文"
+
+    class Source(models.TextChoices):
+        SYSTEM = "system", "系统内回执"
+        PAPER = "paper", "纸质回执登记"
+        PACKAGE = "package", "外部交换回执"
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="receipts")
+    kind = models.CharField("回执类别", max_length=8, choices=Kind.choices)
+    source = models.CharField("来源", max_length=8, choices=Source.choices, default=Source.SYSTEM)
+    incoming = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="对方收文")
+    registry_number = models.CharField("对方收文编号", max_length=40, blank=True)
+    reason = models.CharField("退文理由", max_length=500, blank=True)
+    by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name="签收人")
+    by_name = models.CharField("签收人姓名", max_length=50, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["delivery", "at", "id"]
+        verbose_name = verbose_name_plural = "回执"
+
+
+class ExchangePackage(models.Model):
+    """An exchange package with an agency outside this deployment (外部交换包): a ZIP of
+    GB/T 33480 metadata, the files and the processing history, signed with the agency's
+    SM2 key. Exports and imports are both recorded, refused imports too (with why)."""
+
+    class Direction(models.TextChoices):
+        EXPORT = "export", "导出"
+        IMPORT = "import", "导入"
+
+    class Status(models.TextChoices):
+        OK = "ok", "有效"
+        REFUSED = "refused", "已拒收"
+
+    direction = models.CharField("方向", max_length=8, choices=Direction.choices)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.OK)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="exchange_packages",
+                               verbose_name="本机关")
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="exchange_packages", verbose_name="公文")
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.PROTECT, related_name="packages")
+    counterpart = models.CharField("对方机关", max_length=100, blank=True)
+    name = models.CharField("文件名", max_length=200)
+    size = models.BigIntegerField("大小", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    storage_path = models.CharField(max_length=200, blank=True)
+    signer = models.CharField("签名方", max_length=200, blank=True)
+    key_fingerprint = models.CharField("公钥指纹", max_length=64, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "外部交换包"

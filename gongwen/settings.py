@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "drafting",
     "sealing",
     "exchange",
+    "secrecy",
+    "archive",
+    "search",
     "api",
     "web",
 ]

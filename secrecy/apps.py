@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SecrecyConfig(AppConfig):
+    name = "secrecy"
+    verbose_name = "密件管理"
