@@ -595,7 +595,8 @@ def demo_exists() -> bool:
 # The duty roster comes before the documents (a 特急 document arriving on a non-working day
 # goes to whoever is on duty); the rest works on the documents.
 DEMO_BEFORE_DOCUMENTS = ("org.duty_demo",)
-DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo", "drafting")
+DEMO_EXTENSIONS = ("deadlines", "supervision", "stats", "supervision.errorbook_demo", "drafting", "exchange", "secrecy",
+                   "archive", "search")
 
 
 def load_demo() -> LoadResult:
