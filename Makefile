@@ -40,6 +40,9 @@ bench: venv-dev
 	@bash scripts/with_postgres.sh $(PY) bench/stats.py
 	@$(PY) bench/checks.py
 	@$(PY) bench/render.py
+	@$(PY) bench/exchange.py
+	@$(PY) bench/search.py
+	@bash scripts/with_postgres.sh $(PY) bench/search.py
 	@$(PY) bench/combine.py
 
 lock: venv-dev

@@ -5,6 +5,9 @@
     bench/stats_report.json    monthly statistics, 135 agencies, 1,000,000 finished tasks, PostgreSQL (bench/stats.py)
     bench/checks_report.json   the document checker on a twenty-page DOCX (bench/checks.py)
     bench/render_report.json   GB/T 9704 rendering of a long document to DOCX and PDF (bench/render.py)
+    bench/exchange_report.json sign-for (签收) throughput at the exchange (bench/exchange.py)
+    bench/search_report.json   full-text search at 1,000,000 documents, SQLite and PostgreSQL, and indexing
+                               throughput (bench/search.py, run once per database; both write their half)
 
 Each part keeps its own checks; ``ok`` is true only when every part ran and passed.
 """
@@ -15,7 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 PARTS = {"pages": "pages_report.json", "overdue": "overdue_report.json", "stats": "stats_report.json",
-         "checks": "checks_report.json", "render": "render_report.json"}
+         "checks": "checks_report.json", "render": "render_report.json",
+         "exchange": "exchange_report.json", "search": "search_report.json"}
 
 
 def _ok(part: dict) -> bool:
