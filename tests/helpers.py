@@ -6,6 +6,15 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
+from archive.models import (
+    ArchiveItem,
+    ArchiveSettings,
+    ItemCounter,
+    ItemDocument,
+    RetentionRule,
+    UnitCode,
+    YearPackage,
+)
 from audit.models import AuditEvent, AuditHead
 from deadlines.models import (
     CalendarDay,
@@ -30,11 +39,12 @@ from documents.models import (
     RegistryCounter,
 )
 from drafting.models import CheckOverride, JointSignRequest, SignOff, VersionText
-from exchange.models import Delivery
+from exchange.models import Delivery, ExchangePackage, Receipt, TrustedKey
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
 from sealing.models import Seal, SealUse
+from secrecy.models import ClassifiedCopy, CopyEvent, Destruction, ReadingScope, Registration, ReturnBatch
 from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
 # Every table a service writes to.
@@ -44,7 +54,9 @@ WRITTEN = [Agency, Unit, Person, Post, Delegation, DutyShift, Document, Registry
            SupervisionItem, SupervisionEvent, ItemInstruction, ProgressReport, ErrorRecord,
            Recipient, JointIssuer, NumberSeries, NumberCounter, IssuedNumber, VersionText, SignOff, CheckOverride,
            JointSignRequest,
-           Seal, SealUse, Delivery]
+           Registration, ReadingScope, ClassifiedCopy, CopyEvent, ReturnBatch, Destruction,
+           Seal, SealUse, Delivery, Receipt, ExchangePackage, TrustedKey,
+           ArchiveSettings, UnitCode, RetentionRule, ItemCounter, ArchiveItem, ItemDocument, YearPackage]
 
 
 def _tables() -> list[str]:
