@@ -1,0 +1,71 @@
+"""SQLite FTS5 backend: ``search_fts`` (external content over search_searchentry, see
+migration 0002). Content tokens are searched in the four text columns, scope tokens only in
+``scope_tokens``; newest-first walks the FTS rowids backwards (ORDER BY rowid DESC)."""
+
+# ruff: noqa: S608 — the SQL is assembled from fixed fragments and integers; every value the
+# user typed (the match expression / tsquery) is passed as a query parameter.
+
+from __future__ import annotations
+
+from django.db import connection
+
+from .base import RANK_CANDIDATES, Backend, Branch, Query
+
+TEXT = "{title_tokens number_tokens body_tokens opinion_tokens}"
+# bm25 weights by column: title, number/sender, body, opinions, scope.
+BM25 = "bm25(search_fts, 10.0, 8.0, 1.0, 3.0, 0.0)"
+
+
+def _q(token: str) -> str:
+    return '"' + token.replace('"', "") + '"'
+
+
+def match_expression(query: Query, branch: Branch) -> str:
+    parts = []
+    for term in query.terms:
+        parts.append("(" + " AND ".join(f"{TEXT} : {_q(t)}" for t in term) + ")")
+    for token in branch.scope:
+        parts.append(f"scope_tokens : {_q(token)}")
+    for group in query.facets:
+        parts.append("(" + " OR ".join(f"scope_tokens : {_q(t)}" for t in group) + ")")
+    return " AND ".join(parts)
+
+
+class SqliteBackend(Backend):
+    name = "sqlite-fts5"
+
+    def branch_page(self, query, branch, n):
+        expr = match_expression(query, branch)
+        where, params = ["search_fts MATCH %s"], [expr]
+        if query.key_from is not None:
+            where.append("rowid >= %s")
+            params.append(query.key_from)
+        if query.key_to is not None:
+            where.append("rowid <= %s")
+            params.append(query.key_to)
+        if branch.document_ids is not None:
+            ids = ",".join(str(int(i)) for i in branch.document_ids)
+            where.append(f"rowid IN (SELECT id FROM search_searchentry WHERE document_id IN ({ids}))")
+        sql_where = " AND ".join(where)
+        capped = False
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM search_fts WHERE {sql_where}", params)
+            total = cursor.fetchone()[0]
+            if not total or n <= 0:
+                return [], total, False
+            if query.sort == "relevance":
+                rank_where, rank_params = sql_where, list(params)
+                if total > RANK_CANDIDATES:
+                    capped = True
+                    cursor.execute(f"SELECT rowid FROM search_fts WHERE {sql_where} ORDER BY rowid DESC "
+                                   f"LIMIT 1 OFFSET {RANK_CANDIDATES - 1}", params)
+                    rank_where += " AND rowid >= %s"
+                    rank_params.append(cursor.fetchone()[0])
+                cursor.execute(f"SELECT {BM25}, rowid FROM search_fts WHERE {rank_where} "
+                               f"ORDER BY 1, rowid DESC LIMIT {int(n)}", rank_params)
+                rows = [(float(score), int(rowid)) for score, rowid in cursor.fetchall()]
+            else:
+                cursor.execute(f"SELECT rowid FROM search_fts WHERE {sql_where} ORDER BY rowid DESC "
+                               f"LIMIT {int(n)}", params)
+                rows = [(-float(rowid), int(rowid)) for (rowid,) in cursor.fetchall()]
+        return rows, total, capped

@@ -1,0 +1,193 @@
+"""The search service: ``search(person, q, filters, sort, page)``.
+
+The query is cut into terms (whitespace and punctuation separate them); every term must
+be found (AND), a term by all of its bigrams (search/segment.py). Filters: 来文机关
+(sender agency), unit (lead or assisting), 文种, year, status, urgency, direction, date
+range. Sort: ``date`` (newest first, the default) or ``relevance``.
+
+Who sees what — exactly what documents.access.visible_documents lets them see, and the
+count counts only that:
+
+* office staff of an agency (the posts for which visible_documents returns the whole
+  agency) search their agency's *unclassified* documents straight in the index (scope
+  tokens ``a<agency> s0``: no list of ids, so a query over a million documents stays fast),
+  plus the classified documents visible_documents gives them (a short id list);
+* everyone else searches the id list of visible_documents(person) (a few hundred ids).
+
+The rows of the page are checked once more against visible_documents (by primary key) —
+a belt on top of the braces: if the two ever disagreed, the row is dropped, never shown.
+``refresh(full=False)`` runs first so what was just done is found.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from documents.access import visible_documents
+from org.models import OFFICE_POSTS
+from org.selectors import has_post
+
+from . import indexing
+from .backends import Branch, Query, get_backend
+from .backends.base import key_range
+from .indexing import facet
+from .models import SearchEntry
+from .segment import highlight_words, query_terms
+
+PAGE_SIZE = 20
+MAX_PAGE = 100
+SNIPPET = 120
+SORTS = ("date", "relevance")
+
+
+@dataclass
+class Filters:
+    sender: int | None = None
+    unit: int | None = None
+    doc_type: str = ""
+    year: int | None = None
+    status: str = ""
+    urgency: str = ""
+    direction: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def facets(self) -> list[list[str]]:
+        out = []
+        if self.sender:
+            out.append([f"f{int(self.sender)}"])
+        if self.unit:
+            out.append([f"n{int(self.unit)}"])
+        if self.doc_type:
+            out.append([facet("t", self.doc_type)])
+        if self.year:
+            out.append([f"y{int(self.year)}"])
+        if self.status:
+            out.append([facet("st", self.status)])
+        if self.urgency:
+            out.append([facet("u", "0" if self.urgency == "普通" else self.urgency)])
+        if self.direction:
+            out.append([facet("dr", self.direction)])
+        return out
+
+    def any(self) -> bool:
+        return bool(self.facets() or self.date_from or self.date_to)
+
+
+@dataclass
+class Hit:
+    document_id: int
+    title: str
+    title_html: str
+    doc_number: str
+    doc_number_html: str
+    sender: str
+    doc_type: str
+    doc_date: date
+    status: str
+    urgency: str
+    secrecy: str
+    direction: str
+    snippet_html: str
+
+
+@dataclass
+class Results:
+    q: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    sort: str = "date"
+    capped: bool = False
+    backend: str = ""
+
+
+def mark(text: str, words: list[str]) -> str:
+    """HTML-escape text and put <mark> around every occurrence of the words."""
+    if not text:
+        return ""
+    if not words:
+        return html.escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out.append(html.escape(text[last:m.start()]))
+        out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def snippet(entry: SearchEntry, words: list[str]) -> str:
+    """A piece of the body (or of the opinions) around the first match, marked."""
+    for text in (entry.body, entry.opinions):
+        if not text:
+            continue
+        flat = " ".join(text.split())
+        positions = [flat.lower().find(w.lower()) for w in words]
+        positions = [p for p in positions if p >= 0]
+        if positions or not words:
+            start = max(0, min(positions or [0]) - SNIPPET // 3)
+            piece = flat[start:start + SNIPPET]
+            prefix = "…" if start > 0 else ""
+            suffix = "…" if start + SNIPPET < len(flat) else ""
+            return html.escape(prefix) + mark(piece, words) + html.escape(suffix)
+    flat = " ".join((entry.body or entry.opinions or "").split())
+    return html.escape(flat[:SNIPPET]) + ("…" if len(flat) > SNIPPET else "")
+
+
+def _branches(person) -> list[Branch]:
+    if person is None or getattr(person, "admin_role", "") or not person.is_active:
+        return []
+    visible = visible_documents(person)
+    if has_post(person, *OFFICE_POSTS):
+        classified = list(visible.exclude(secrecy="").values_list("pk", flat=True)[:5000])
+        branches = [Branch(scope=[f"a{person.agency_id}", "s0"])]
+        if classified:
+            branches.append(Branch(scope=["s1"], document_ids=classified))
+        return branches
+    return [Branch(document_ids=list(visible.values_list("pk", flat=True)))]
+
+
+def search(person, q: str = "", filters: Filters | None = None, sort: str = "date", page: int = 1,
+           page_size: int = PAGE_SIZE, refresh: bool = True) -> Results:
+    filters = filters or Filters()
+    sort = sort if sort in SORTS else "date"
+    page = min(max(int(page or 1), 1), MAX_PAGE)
+    q = (q or "").strip()[:200]
+    results = Results(q=q, page=page, sort=sort)
+    terms = query_terms(q)
+    if not terms and not filters.any():
+        return results
+    if refresh:
+        indexing.refresh(full=False)
+    backend = get_backend()
+    results.backend = backend.name
+    branches = _branches(person)
+    if not branches:
+        return results
+    lo, hi = key_range(filters.date_from, filters.date_to)
+    query = Query(terms=terms, facets=filters.facets(), branches=branches, key_from=lo, key_to=hi,
+                  sort=sort, offset=(page - 1) * page_size, limit=page_size)
+    found = backend.run(query)
+    results.total, results.capped = found.total, found.capped
+    results.pages = (found.total + page_size - 1) // page_size
+    entries = {e.id: e for e in SearchEntry.objects.filter(id__in=found.ids)}
+    allowed = set(visible_documents(person).filter(pk__in=[e.document_id for e in entries.values()])
+                  .values_list("pk", flat=True))
+    words = highlight_words(q)
+    for entry_id in found.ids:
+        e = entries.get(entry_id)
+        if e is None or e.document_id not in allowed:
+            continue
+        results.hits.append(Hit(
+            document_id=e.document_id, title=e.title, title_html=mark(e.title, words),
+            doc_number=e.doc_number, doc_number_html=mark(e.doc_number, words), sender=e.sender,
+            doc_type=e.doc_type, doc_date=e.doc_date, status=e.status, urgency=e.urgency,
+            secrecy=e.secrecy, direction=e.direction,
+            snippet_html="" if e.secrecy else snippet(e, words)))
+    return results
