@@ -102,3 +102,28 @@ class ExchangePackage(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = verbose_name_plural = "外部交换包"
+
+
+class TrustedKey(models.Model):
+    """A public key trusted for exchange packages (外部交换公钥): the SM2 public key an
+    agency outside this deployment signs its packages with, registered by the security
+    administrator (安全保密管理员) after checking it with that agency out of band. An
+    imported package is accepted only when its signature verifies under an active key
+    registered here for the agency the package names as its signer."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="exchange_keys",
+                               verbose_name="发送机关")
+    public_key = models.CharField("SM2 公钥", max_length=130)
+    fingerprint = models.CharField("公钥指纹（SM3）", max_length=64, unique=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    registered_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name="登记人")
+    registered_at = models.DateTimeField("登记时间", default=timezone.now)
+    revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency", "-registered_at", "-id"]
+        verbose_name = verbose_name_plural = "外部交换公钥"
+
+    def __str__(self):
+        return f"{self.agency.name} {self.fingerprint[:16]}"
