@@ -12,7 +12,14 @@ from .models import Notification
 
 
 def notify(recipient, *, title: str, body: str = "", url: str = "", document=None, email: bool = True) -> Notification:
-    """Tell ``recipient`` something; must run inside the caller's transaction."""
+    """Tell ``recipient`` something; must run inside the caller's transaction. About a
+    classified document, someone outside its scope is told only 密件（份号…） (C07)."""
+    if document is not None and getattr(document, "secrecy", ""):
+        from secrecy.policy import masked_notice
+
+        masked = masked_notice(recipient, document, title, body)
+        if masked is not None:
+            (title, body), url = masked, ""
     note = Notification.objects.create(recipient=recipient, title=title[:200], body=body[:1000], url=url[:200],
                                        document=document)
     address = getattr(getattr(recipient, "user", None), "email", "")

@@ -1,10 +1,12 @@
 """Who may see a document and who may register.
 
 A document is visible to those who handled or hold it (or stand in for someone who
-does), the heads of their units and the leaders in charge of those units (within their
-clearance), the office staff of its agency (within their clearance; a classified
-document they handled themselves too) and its registrar. Everyone else gets 404, as if it did not exist. Administrators
-see no documents at all (三员分立).
+does), the heads of their units and the leaders in charge of those units, the office
+staff of its agency and its registrar. A classified document (C07) is not opened by unit,
+office or leadership: only its reading scope within clearance, its copy holders, its
+custodian, its registrar, the agency's 机要员 (within clearance) and the people it was
+routed to personally see it (secrecy.access.classified_ways_in). Everyone else gets 404,
+as if it did not exist. Administrators see no documents at all (三员分立).
 """
 
 from django.db.models import Q, QuerySet
@@ -35,30 +37,33 @@ def visible_documents(person) -> QuerySet[Document]:
     from django.db.models import Exists, OuterRef
 
     from flow.models import Task
+    from secrecy.access import classified_ways_in
 
     holders = [person.pk, *delegators_of(person)]
     allowed = allowed_secrecy(person)
     base = Document.objects.filter(agency_id=person.agency_id)
+    # C07: a classified document is reached only through its own ways in, never by post.
+    secret_ways = classified_ways_in(person, allowed)
     if has_post(person, *OFFICE_POSTS):
-        if len(allowed) == len(CLEARANCE_RANK):
-            return base
         held = Task.objects.filter(document=OuterRef("pk")).filter(
             Q(assignee_id__in=holders) | Q(acted_by_id=person.pk))
-        classified_held = (Document.objects.filter(agency_id=person.agency_id)
-                           .exclude(secrecy__in=allowed).filter(Exists(held)).values("pk"))
-        return base.filter(Q(secrecy__in=allowed) | Q(pk__in=classified_held))
+        first, *rest = [*secret_ways, Document.objects.filter(registered_by=person).values("pk").order_by()]
+        classified_held = (Document.objects.filter(agency_id=person.agency_id).exclude(secrecy="")
+                           .filter(Q(Exists(held)) | Q(pk__in=first.union(*rest))).values("pk"))
+        return base.filter(Q(secrecy="") | Q(pk__in=classified_held))
     # One subquery that unions the ways in, each term on its own index, so the database
     # looks up the few documents by primary key instead of scanning them all.
     ways_in = [
         Task.objects.filter(assignee_id__in=holders).values("document_id").order_by(),
         Task.objects.filter(acted_by_id=person.pk).values("document_id").order_by(),
         Document.objects.filter(registered_by=person).values("pk").order_by(),
+        *secret_ways,
     ]
     units = headed_unit_ids(person) + units_in_charge_ids(person)
     if units:
         ways_in += [
-            Task.objects.filter(assignee_unit_id__in=units, document__secrecy__in=allowed).values("document_id").order_by(),
-            Document.objects.filter(lead_unit_id__in=units, secrecy__in=allowed).values("pk").order_by(),
+            Task.objects.filter(assignee_unit_id__in=units, document__secrecy="").values("document_id").order_by(),
+            Document.objects.filter(lead_unit_id__in=units, secrecy="").values("pk").order_by(),
         ]
     first, *rest = ways_in
     return Document.objects.filter(pk__in=first.union(*rest))

@@ -15,6 +15,7 @@ from audit import services as audit
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.models import LEADER_POSTS, Agency, AgencyKind, Person
 from org.selectors import has_post
+from secrecy.policy import refuse_electronic
 
 from . import access, storage, validators
 from .models import Direction, DocType, Document, DocumentFile, FileVersion, RegistryCounter, SlipKind
@@ -247,9 +248,7 @@ def upload_file(*, actor, document: Document, name: str, data: bytes, role: str 
         raise NotFound()
     if not access.can_upload(actor, document):
         raise PermissionDenied("只有办公室人员或本件当前办理人可以上传文件。")
-    if document.secrecy and not settings.CLASSIFIED_DEPLOYMENT:
-        raise DomainError(f"本件为{document.secrecy}件：涉密公文不得在非涉密网络上传电子正文，"
-                          "请按密件管理规定登记纸质件份号和持有人。", code="classified")
+    refuse_electronic(document, "上传正文或附件")
     if not data:
         raise DomainError("文件为空。")
     if len(data) > settings.MAX_UPLOAD_BYTES:

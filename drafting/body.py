@@ -26,6 +26,7 @@ from documents import storage
 from documents.models import Document, DocumentFile, FileVersion
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.selectors import delegators_of
+from secrecy.policy import refuse_electronic
 
 from . import access, checks, compose
 from .models import VersionText
@@ -58,9 +59,7 @@ def _lock_for_edit(actor, document: Document):
     task = _edit_task(actor, locked)
     if task is None:  # require_editor has just seen it; only a race gets here
         raise PermissionDenied("只有当前拟稿、审核或复核环节的办理人可以修改本件。")
-    if locked.secrecy and not settings.CLASSIFIED_DEPLOYMENT:
-        raise DomainError(f"本件为{locked.secrecy}件：涉密公文不得在非涉密网络编辑或上传电子正文，"
-                          "请按密件管理规定办理纸质稿。", code="classified")
+    refuse_electronic(locked, "上传正文或附件")
     return locked, task
 
 

@@ -31,3 +31,36 @@ def refuse_electronic(document, what: str) -> None:
             "密件只登记元数据和份号，正文和附件按纸质密件由机要员传递和保管。",
             code="classified",
         )
+
+
+
+def _mentions(text: str, title: str, window: int = 6) -> bool:
+    if not text or not title:
+        return False
+    if len(title) <= window:
+        return title in text
+    return any(title[i:i + window] in text for i in range(len(title) - window + 1))
+
+
+def masked_notice(recipient, document, title: str, body: str) -> tuple[str, str] | None:
+    """What a notification about a classified document says to someone who may not read
+    it: the title of the document becomes 密件（份号…）, and a text that still quotes any
+    part of it is dropped. ``None`` when the recipient may read the document (its reading
+    scope, its holders, custodian, registrar …)."""
+    from documents.access import can_view
+
+    if not is_classified(document) or can_view(recipient, document):
+        return None
+    from secrecy.models import ClassifiedCopy
+
+    numbers = list(ClassifiedCopy.objects.filter(document_id=document.pk, holder_id=getattr(recipient, "pk", None))
+                   .values_list("number", flat=True)) or ([document.copy_number] if document.copy_number else [])
+    label = f"密件（份号{'、'.join(numbers)}）" if numbers else "密件"
+    secret = document.title or ""
+    title = (title or "").replace(f"《{secret}》", label).replace(secret, label) if secret else title
+    body = (body or "").replace(f"《{secret}》", label).replace(secret, label) if secret else body
+    if _mentions(title, secret):
+        title = label
+    if _mentions(body, secret):
+        body = ""
+    return title, body

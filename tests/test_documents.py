@@ -225,7 +225,7 @@ def test_upload_size_limit(office, document, settings):
 def test_classified_document_takes_no_electronic_body(office):
     secret = register_incoming(actor=office.clerk, agency=office.gov, data=data(
         sender_id=office.province.pk, secrecy="秘密", copy_number="000001"))
-    with refused("涉密公文不得"):
+    with refused("不是涉密网"):  # the one refusal: secrecy.policy.refuse_electronic
         upload_file(actor=office.clerk, document=secret, name="正文.pdf", data=PDF)
     root = Path(settings.FILES_ROOT)
     assert not root.exists() or not [p for p in root.rglob("*") if p.is_file()]  # nothing reached the disk

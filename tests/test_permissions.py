@@ -234,7 +234,7 @@ def test_visibility_follows_the_access_rules(office, scene):
     s = scene
     everything = set(Document.objects.values_list("pk", flat=True))
     unclassified = everything - {s.secret.pk}
-    # Office staff see the agency's documents within their clearance...
+    # Office staff see the agency's unclassified documents...
     assert visible_ids(o.director) == unclassified
     # ...and a classified one they handle or handled themselves (the clerk registered it,
     # the secretary holds it at 初审).
@@ -252,8 +252,12 @@ def test_visibility_follows_the_access_rules(office, scene):
     # A division not involved, and the principal leader who was never asked, see nothing.
     assert visible_ids(o.head_c) == set()
     assert visible_ids(o.principal) == set()
-    # Clearance opens the classified document to the office director.
+    # Clearance alone no longer opens a classified document to the office director (C07):
+    # it takes clearance AND the reading scope (secrecy.ReadingScope).
     Person.objects.filter(pk=o.director.pk).update(clearance="机密")
+    assert visible_ids(Person.objects.get(pk=o.director.pk)) == unclassified
+    from secrecy.models import ReadingScope
+    ReadingScope.objects.create(document=s.secret, person=o.director)
     assert visible_ids(Person.objects.get(pk=o.director.pk)) == everything
     # A person who left sees nothing any more.
     Person.objects.filter(pk=o.handler_b.pk).update(is_active=False)

@@ -1,0 +1,112 @@
+"""Who may see and handle classified documents (C07).
+
+A classified document is visible only to: people in its reading scope whose clearance
+reaches its level, the current holders of its copies, its custodian, the person who
+registered it, the agency's 机要员 (within clearance), and people it was routed to
+personally (their tasks). Office staff, unit heads and leaders outside the scope see
+nothing of it — ``documents.access.visible_documents`` asks ``classified_ways_in`` here.
+"""
+
+from django.db.models import Q, QuerySet
+
+from gongwen.errors import NotFound, PermissionDenied
+from org.models import CLEARANCE_RANK, LEADER_POSTS, PostKind
+from org.selectors import has_post
+
+APPROVER_POSTS = (*LEADER_POSTS, PostKind.OFFICE_DIRECTOR)
+
+
+def clears(person, level: str) -> bool:
+    return CLEARANCE_RANK.get(person.clearance or "", 0) >= CLEARANCE_RANK.get(level or "", 0)
+
+
+def is_registrar(person, agency_id: int | None = None) -> bool:
+    """The agency's 机要员 (the person who registers classified documents)."""
+    if person is None or person.admin_role or not person.is_active:
+        return False
+    qs = person.posts.filter(kind=PostKind.CONFIDENTIAL_CLERK)
+    if agency_id is not None:
+        qs = qs.filter(agency_id=agency_id)
+    return qs.exists()
+
+
+def can_approve(person, agency_id: int) -> bool:
+    """A leader or the office director of the agency approves destruction."""
+    return (person is not None and not person.admin_role and person.is_active and person.agency_id == agency_id
+            and has_post(person, *APPROVER_POSTS))
+
+
+def _post_q(person) -> Q | None:
+    q = None
+    for kind, unit_id, agency_id in person.posts.values_list("kind", "unit_id", "agency_id"):
+        term = Q(post_kind=kind, document__agency_id=agency_id) & (Q(unit__isnull=True) | Q(unit_id=unit_id))
+        q = term if q is None else q | term
+    return q
+
+
+def classified_ways_in(person, allowed: list[str]) -> list[QuerySet]:
+    """Subqueries (one column: the document id) of the classified documents ``person``
+    reaches other than through tasks and registration; each on its own index."""
+    from documents.models import Document
+
+    from .models import ClassifiedCopy, CopyStatus, ReadingScope, Registration
+
+    levels = [level for level in allowed if level]
+    ways = [
+        ClassifiedCopy.objects.filter(holder_id=person.pk, status=CopyStatus.IN_USE).values("document_id").order_by(),
+        Registration.objects.filter(custodian_id=person.pk).values("document_id").order_by(),
+    ]
+    if not levels:
+        return ways
+    ways.append(ReadingScope.objects.filter(person_id=person.pk, document__secrecy__in=levels)
+                .values("document_id").order_by())
+    post_q = _post_q(person)
+    if post_q is not None:
+        ways.append(ReadingScope.objects.filter(post_q, person__isnull=True, document__secrecy__in=levels)
+                    .values("document_id").order_by())
+    if is_registrar(person, person.agency_id):
+        ways.append(Document.objects.filter(agency_id=person.agency_id, secrecy__in=levels).values("pk").order_by())
+    return ways
+
+
+def in_scope(person, document) -> bool:
+    """In the reading scope (by name or post) with clearance enough for the level."""
+    from .models import ReadingScope
+
+    if person is None or person.admin_role or not person.is_active or not clears(person, document.secrecy):
+        return False
+    if ReadingScope.objects.filter(document=document, person=person).exists():
+        return True
+    post_q = _post_q(person)
+    return post_q is not None and ReadingScope.objects.filter(post_q, document=document,
+                                                              person__isnull=True).exists()
+
+
+def may_read(person, document) -> bool:
+    """Whether ``person`` may read anything about this classified document."""
+    from documents.access import can_view
+
+    return can_view(person, document)
+
+
+def require_registrar(person, agency):
+    if not is_registrar(person, agency.pk):
+        raise PermissionDenied(f"只有{agency.short_name}的机要员可以办理密件登记、分发、清退和销毁。")
+
+
+def require_visible(person, document):
+    if not may_read(person, document):
+        raise NotFound()
+
+
+def may_use_pages(person) -> bool:
+    """The secrecy pages are for 机要员, approvers and people who hold or may read a copy."""
+    from .models import ClassifiedCopy, CopyStatus, ReadingScope, Registration
+
+    if person is None or person.admin_role or not person.is_active:
+        return False
+    if is_registrar(person) or has_post(person, *APPROVER_POSTS):
+        return True
+    return (ClassifiedCopy.objects.filter(holder=person, status=CopyStatus.IN_USE).exists()
+            or Registration.objects.filter(custodian=person).exists()
+            or ReadingScope.objects.filter(person=person).exists())
