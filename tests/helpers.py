@@ -45,7 +45,6 @@ from gongwen.errors import DomainError
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
 from sealing.models import Seal, SealUse
 from secrecy.models import ClassifiedCopy, CopyEvent, Destruction, ReadingScope, Registration, ReturnBatch
-from secrecy.models import ClassifiedCopy, CopyEvent, Destruction, ReadingScope, Registration, ReturnBatch
 from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
 # Every table a service writes to.
@@ -55,7 +54,6 @@ WRITTEN = [Agency, Unit, Person, Post, Delegation, DutyShift, Document, Registry
            SupervisionItem, SupervisionEvent, ItemInstruction, ProgressReport, ErrorRecord,
            Recipient, JointIssuer, NumberSeries, NumberCounter, IssuedNumber, VersionText, SignOff, CheckOverride,
            JointSignRequest,
-           Registration, ReadingScope, ClassifiedCopy, CopyEvent, ReturnBatch, Destruction,
            Registration, ReadingScope, ClassifiedCopy, CopyEvent, ReturnBatch, Destruction,
            Seal, SealUse, Delivery, Receipt, ExchangePackage, TrustedKey,
            ArchiveSettings, UnitCode, RetentionRule, ItemCounter, ArchiveItem, ItemDocument, YearPackage]
