@@ -44,6 +44,7 @@ from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskRo
 from gongwen.errors import DomainError
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
 from sealing.models import Seal, SealUse
+from search.models import SearchEntry, SearchState
 from secrecy.models import ClassifiedCopy, CopyEvent, Destruction, ReadingScope, Registration, ReturnBatch
 from supervision.models import ErrorRecord, ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
 
@@ -56,7 +57,8 @@ WRITTEN = [Agency, Unit, Person, Post, Delegation, DutyShift, Document, Registry
            JointSignRequest,
            Registration, ReadingScope, ClassifiedCopy, CopyEvent, ReturnBatch, Destruction,
            Seal, SealUse, Delivery, Receipt, ExchangePackage, TrustedKey,
-           ArchiveSettings, UnitCode, RetentionRule, ItemCounter, ArchiveItem, ItemDocument, YearPackage]
+           ArchiveSettings, UnitCode, RetentionRule, ItemCounter, ArchiveItem, ItemDocument, YearPackage,
+           SearchEntry, SearchState]
 
 
 def _tables() -> list[str]:
