@@ -26,6 +26,7 @@ from .routers import (
     joint,
     org,
     sealing,
+    search,
     stats,
     supervision,
     tasks,
@@ -66,6 +67,7 @@ api.add_router("/duty", duty.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/errorbook", errorbook.router)
 api.add_router("/stats", stats.router)
+api.add_router("/search", search.router)
 api.add_router("/extensions", extensions.router)
 api.add_router("/checks", checks.router)
 api.add_router("/", exchange.router)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("stats/", include("stats.urls")),
     path("sealing/", include("sealing.urls")),
+    path("search/", include("search.urls")),
     path("", include("web.urls")),
 ]
