@@ -13,6 +13,7 @@ from ninja.renderers import JSONRenderer
 from . import errors
 from .auth import session_auth, token_auth
 from .routers import (
+    archive,
     audit,
     calendar,
     checks,
@@ -74,3 +75,4 @@ api.add_router("/", exchange.router)
 api.add_router("/", drafting.router)
 api.add_router("/", joint.router)
 api.add_router("/", sealing.router)
+api.add_router("/", archive.router)
