@@ -9,6 +9,8 @@ or external exchange. Then it closes the outgoing document's process through the
 Delivery. Everything happens in one transaction: a refusal writes nothing.
 """
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +19,21 @@ from audit import services as audit
 from deadlines.notify import notify
 from documents import storage
 from documents.models import Direction, Document, DocumentFile, FileVersion, Recipient, SlipKind
+from documents.services import check_not_skipping_level
 from flow import services as flow
 from flow.models import HistoryAction, NodeKind, TaskRole
 from gongwen.errors import DomainError
 from org.models import Agency, AgencyKind, Person, PostKind
 from org.selectors import persons_with_post
+from secrecy.policy import refuse_electronic
 
 from .models import Delivery
 
 LEVEL_RANK = {"province": 3, "city": 2, "county": 1}
 TOP_ORGANS = (AgencyKind.PARTY_COMMITTEE, AgencyKind.GOVERNMENT)
 UNDER_TOP_ORGANS = (AgencyKind.DEPARTMENT, AgencyKind.BUREAU, AgencyKind.ENTERPRISE)
+# The same 文号 reaching a second superior within this window is 多头报送.
+MULTI_WINDOW = timedelta(days=30)
 
 
 def receiving_clerks(agency: Agency) -> list[Person]:
@@ -68,10 +74,14 @@ def _check_dispatchable(document: Document, recipients: list[Recipient]) -> None
 
     if not document.is_outgoing:
         raise DomainError("本件不是发文，不能分发。")
-    # C07: classified documents never travel through the electronic exchange. The full
-    # 密件 handling (份号, 持有人, 清退) comes with C07; here the exchange only refuses.
-    if document.secrecy:
-        raise DomainError("涉密公文不得通过系统分发，请由机要员按密件传递。", code="classified")
+    # C07: classified documents never travel through the electronic exchange (unless the
+    # deployment is an accredited classified network): the one rule in secrecy.policy.
+    refuse_electronic(document, "通过系统分发")
+    # C05: a second-level bureau or a city-owned enterprise writes to its parent
+    # department, never straight to the city Party committee or government (越级).
+    for r in recipients:
+        if r.agency_id:
+            check_not_skipping_level(r.agency, document.agency)
     missing = []
     if not document.doc_number:
         missing.append("发文字号（请先编号）")
@@ -95,8 +105,17 @@ def _incoming(document: Document, agency: Agency, recipients: list[Recipient], n
         main_recipients=document.main_recipients or _recipient_names(recipients, Recipient.Kind.MAIN),
         cc_recipients=document.cc_recipients or _recipient_names(recipients, Recipient.Kind.COPY),
         attachments_note=document.attachments_note, remarks=document.remarks, received_at=now,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, forwarded_from=_forwarded_original(document),
     )
+
+
+def _forwarded_original(document: Document) -> Document | None:
+    """转报: the recipient's copy of a forwarding document keeps the link to the original —
+    the forwarding agency's own incoming copy of it (the bureau's document as it arrived)."""
+    original = document.forwarded_from
+    if original is not None and original.agency_id == document.agency_id:
+        return original
+    return None
 
 
 def _copy_file(source: FileVersion, data: bytes, incoming: Document, actor) -> FileVersion:
@@ -108,6 +127,39 @@ def _copy_file(source: FileVersion, data: bytes, incoming: Document, actor) -> F
     return FileVersion.objects.create(file=file, number=1, original_name=source.original_name,
                                       content_type=source.content_type, size=source.size, sha256=sha,
                                       storage_path=rel, uploaded_by=actor)
+
+
+def superior_recipient(sender: Agency, delivery: Delivery, document: Document) -> bool:
+    """Whether a main recipient is a superior of the sending agency (a submission upward)."""
+    if delivery.kind != Recipient.Kind.MAIN:
+        return False
+    if delivery.agency_id:
+        return is_superior(delivery.agency, sender)
+    return document.writing_direction == "up"
+
+
+def _flag_multi_submission(document: Document, deliveries: list[Delivery], now) -> list[str]:
+    """多头报送 (RULES.md §3): the same document submitted in parallel to several superiors
+    — two or more superior main recipients of one dispatch, or the same 文号 of the same
+    agency reaching another superior within MULTI_WINDOW. Flagged on every such delivery
+    (earlier ones too), never refused: "市委、市政府" with one of them as 抄送 is the
+    allowed form. Returns the names flagged now."""
+    sender = document.agency
+    upward = [d for d in deliveries if superior_recipient(sender, d, document)]
+    flagged = list(upward) if len(upward) >= 2 else []
+    if document.doc_number and upward:
+        names = {d.name for d in upward}
+        earlier = [d for d in Delivery.objects.filter(
+            document__agency=sender, document__doc_number=document.doc_number, kind=Recipient.Kind.MAIN,
+            sent_at__gte=now - MULTI_WINDOW).exclude(pk__in=[d.pk for d in deliveries]).select_related("agency", "document")
+            if d.name not in names and superior_recipient(sender, d, d.document)]
+        if earlier:
+            flagged = list(upward)
+            Delivery.objects.filter(pk__in=[d.pk for d in earlier]).update(multi_submission=True)
+    for d in flagged:
+        d.multi_submission = True
+        d.save(update_fields=["multi_submission"])
+    return [d.name for d in flagged]
 
 
 @transaction.atomic
@@ -155,17 +207,21 @@ def dispatch(task_id: int, *, actor, opinion: str = "") -> list[Delivery]:
             channel=Delivery.Channel.SYSTEM if incoming else Delivery.Channel.OUTSIDE, incoming=incoming,
             sent_by=actor, sent_at=now))
 
+    flagged = _flag_multi_submission(document, deliveries, now)
+
     system = [d.name for d in deliveries if d.channel == Delivery.Channel.SYSTEM]
     outside = [d.name for d in deliveries if d.channel == Delivery.Channel.OUTSIDE]
     summary = "；".join(part for part in (
         f"系统内交换：{'、'.join(system)}" if system else "",
         f"系统外（纸质或外部交换）：{'、'.join(outside)}" if outside else "") if part)
+    if flagged:
+        summary += f"；多头报送：{'、'.join(flagged)}"
     flow._history(document, actor=actor, action=HistoryAction.DISPATCH, task=task, from_node=task.node_name,
                   targets=[d.name for d in deliveries], opinion=summary, on_behalf_of=on_behalf)
     audit.record(actor=actor, action="exchange.dispatch", target=document, new={
         "doc_number": document.doc_number,
         "file": getattr(source, "pk", None), "sha256": getattr(source, "sha256", ""),
         "deliveries": [{"recipient": d.recipient_id, "name": d.name, "kind": d.kind, "channel": d.channel,
-                        "incoming": d.incoming_id} for d in deliveries]})
+                        "incoming": d.incoming_id, "multi_submission": d.multi_submission} for d in deliveries]})
     flow.complete(task_id, actor=actor, opinion=opinion)
     return deliveries

@@ -27,7 +27,7 @@ from org.models import Person, PostKind, Unit
 from org.selectors import has_post, leaders_in_charge, persons_with_post, unit_heads
 from supervision import errorbook
 
-from . import access, gates
+from . import access, effects, gates
 from .models import (
     Activation,
     AssigneeRule,
@@ -391,6 +391,8 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
         activation.save(update_fields=["state", "completed_at"])
         _history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
                  else HistoryAction.REGISTER, task=origin, process=process, from_node=node["name"])
+        if node["kind"] == NodeKind.SIGN_FOR:
+            effects.signed_for(document, actor=actor, at=origin.done_at)
         previous = activation
         node = _next_node(process, document, node["key"])
     if node is None:
@@ -544,6 +546,8 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
     _history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
              else HistoryAction.SEND_ON, task=task, from_node=node["name"], to_node=nxt_node["name"],
              targets=targets, opinion=opinion, on_behalf_of=on_behalf)
+    if node["kind"] == NodeKind.SIGN_FOR:
+        effects.signed_for(document, actor=actor, at=task.done_at)
     _audit(actor, "send_on", document, task, to_node=nxt_node["key"], to=[a[0].pk for a in assignees])
     _refresh_stage(document)
     return task
@@ -1035,6 +1039,7 @@ def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETUR
     _history(document, actor=actor, action=HistoryAction.REJECT, from_node=document.stage,
              to_node=document.sender_display or "来文单位", opinion=f"{kind}：{reason}")
     errorbook.record_reject(document=document, actor=actor, category=error_category, kind=kind, reason=reason)
+    effects.rejected(document, actor=actor, reason=reason, kind=kind)
     audit.record(actor=actor, action="flow.reject", target=document,
                  new={"kind": kind, "reason": reason, "error_category": error_category})
     _refresh_stage(document)

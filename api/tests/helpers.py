@@ -32,7 +32,7 @@ from documents.models import (
     RegistryCounter,
 )
 from drafting.models import CheckOverride, JointSignRequest, SignOff, VersionText
-from exchange.models import Delivery
+from exchange.models import Delivery, Receipt
 from flow.models import Activation, HistoryEvent, Opinion, Process, Task, TaskStatus
 from org.models import Agency, Delegation, DutyShift, Person, Post, Unit
 from sealing.models import Seal, SealUse
@@ -51,7 +51,7 @@ WRITTEN: list[tuple[type[models.Model], tuple[str, ...]]] = [
     (ReminderPolicy, ()), (Reminder, ()), (Notification, ()), (Extension, ()),
     (SupervisionItem, ()), (SupervisionEvent, ()), (ItemInstruction, ()), (ProgressReport, ()), (ErrorRecord, ()),
     (Recipient, ()), (JointIssuer, ()), (NumberSeries, ()), (NumberCounter, ()), (IssuedNumber, ()),
-    (VersionText, ()), (SignOff, ()), (CheckOverride, ()), (Seal, ()), (SealUse, ()), (Delivery, ()),
+    (VersionText, ()), (SignOff, ()), (CheckOverride, ()), (Seal, ()), (SealUse, ()), (Delivery, ()), (Receipt, ()),
     (JointSignRequest, ()),
 ]
 

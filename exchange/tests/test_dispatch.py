@@ -127,9 +127,10 @@ def test_sender_sees_pending_then_signed(office):
     rows = by_name(selectors.deliveries(doc))
     assert [r["name"] for r in selectors.deliveries(doc)] == [o.dept.name, o.province.name]
     dept = rows[o.dept.name]
-    assert (dept["status"], dept["kind_display"], dept["signed_at"], dept["late"]) == ("待签收", "主送", None, False)
+    assert (dept["status"], dept["state"], dept["kind_display"], dept["signed_at"], dept["late"]) == (
+        "未送达（无回执）", "waiting", "主送", None, False)
     assert dept["due_at"] == open_task(inside.incoming, o.dept_clerk).due_at
-    assert rows[o.province.name]["status"] == "系统外，请纸质或外部交换"
+    assert (rows[o.province.name]["status"], rows[o.province.name]["state"]) == ("未送达（无回执）", "outside")
     assert rows[o.province.name]["kind_display"] == "抄送"
 
     flow.send_on(open_task(inside.incoming, o.dept_clerk).pk, actor=o.dept_clerk)
@@ -195,7 +196,7 @@ def test_refused_without_main_recipient(office):
 
 
 def test_refused_when_classified(office):
-    _refused_dispatch(office, outgoing(office, secrecy="秘密"), "涉密公文不得通过系统分发，请由机要员按密件传递。")
+    _refused_dispatch(office, outgoing(office, secrecy="秘密"), "本件为秘密件，本系统不是涉密网，不得通过系统分发")
 
 
 def test_refused_when_an_internal_recipient_has_no_clerk(office):
@@ -277,7 +278,7 @@ def test_api_dispatch_and_deliveries(office, api):
     body = response.json()
     assert body["document_status"] == "completed"
     assert [(d["name"], d["channel"], d["status"]) for d in body["deliveries"]] == [
-        (o.dept.name, "system", "待签收"), (o.province.name, "outside", "系统外，请纸质或外部交换")]
+        (o.dept.name, "system", "未送达（无回执）"), (o.province.name, "outside", "未送达（无回执）")]
 
     response = api.get(o.clerk, f"/documents/{doc.pk}/deliveries")
     assert response.status_code == 200

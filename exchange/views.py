@@ -1,0 +1,165 @@
+"""Pages of the exchange: the office overview (交换总览) with its click-through lists and
+Excel export, our exchange box (交换箱, 待签收), and the paper receipt (纸质回执) form posted
+from a document's dispatch panel. Views parse, call one selector or service and render;
+refusals show as Chinese alerts and write nothing; outsiders get a 404."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from gongwen.errors import DomainError, NotFound
+from web.templatetags.gongwen import cn_date, cn_datetime
+from web.views.common import person_required, refuse
+
+from . import access, receipts, selectors
+from .models import Delivery
+
+SIDES = {"sent": "我方发出", "received": "我方收到"}
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _agency(request):
+    try:
+        return access.require_overview(request.person)
+    except NotFound:
+        raise Http404("未找到该页面。") from None
+
+
+def _range(request) -> tuple[date | None, date | None]:
+    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    if start and end and start > end:
+        start, end = end, start
+    return start, end
+
+
+@person_required
+def overview(request):
+    agency = _agency(request)
+    start, end = _range(request)
+    data = selectors.overview(request.person, agency, start=start, end=end)
+    box = selectors.box(request.person, agency)
+    return render(request, "exchange/overview.html", {
+        "agency": agency, "data": data, "box": box, "late_in_box": sum(1 for b in box if b["late"]),
+        "start": start, "end": end, "query": request.GET.urlencode(), "filters": selectors.FILTERS})
+
+
+@person_required
+def box(request):
+    agency = _agency(request)
+    rows = selectors.box(request.person, agency)
+    return render(request, "exchange/box.html", {"agency": agency, "box": rows,
+                                                 "late_in_box": sum(1 for b in rows if b["late"])})
+
+
+def _listing_args(request):
+    side = request.GET.get("side", "sent")
+    if side not in SIDES:
+        side = "sent"
+    what = request.GET.get("what", "all")
+    if what not in selectors.FILTERS:
+        what = "all"
+    return side, what, (request.GET.get("counterpart") or "").strip()[:100]
+
+
+@person_required
+def listing(request):
+    agency = _agency(request)
+    side, what, counterpart = _listing_args(request)
+    start, end = _range(request)
+    rows = selectors.listing(request.person, agency, side=side, what=what, counterpart=counterpart,
+                             start=start, end=end)
+    return render(request, "exchange/list.html", {
+        "agency": agency, "rows": rows, "side": side, "side_display": SIDES[side], "what": what,
+        "what_display": selectors.FILTERS[what], "counterpart": counterpart, "start": start, "end": end,
+        "query": request.GET.urlencode()})
+
+
+COUNT_COLUMNS = [("total", "合计"), ("waiting", "待签收"), ("late", "超时未签收"), ("signed", "已签收"),
+                 ("refused", "已退文"), ("undelivered", "未送达（无回执）"), ("multi", "多头报送")]
+
+
+@person_required
+def export(request):
+    agency = _agency(request)
+    start, end = _range(request)
+    data = selectors.overview(request.person, agency, start=start, end=end)
+    wb = Workbook()
+    period = f"{cn_date(start) if start else '不限'}至{cn_date(end) if end else '不限'}"
+    for title, label, groups, total in (("我方发出", "收文机关", data.sent, data.sent_total),
+                                        ("我方收到", "来文机关", data.received, data.received_total)):
+        ws = wb.active if title == "我方发出" else wb.create_sheet()
+        ws.title = title
+        ws.append([f"{agency.name}公文交换总览（{title}） 分发日期：{period}"])
+        ws.append([label] + [name for _, name in COUNT_COLUMNS])
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for c in [*groups, total]:
+            ws.append([c.name] + [getattr(c, key) for key, _ in COUNT_COLUMNS])
+        ws.column_dimensions["A"].width = 36
+    detail = wb.create_sheet("清单")
+    detail.append(["方向", "发文机关", "收文机关", "发文字号", "标题", "分发时间", "状态", "签收时限", "退文理由", "多头报送"])
+    for cell in detail[1]:
+        cell.font = Font(bold=True)
+    for side in SIDES:
+        for r in selectors.listing(request.person, agency, side=side, start=start, end=end):
+            detail.append([SIDES[side], r["sender"], r["name"], r["document"].doc_number, r["document"].title,
+                           cn_datetime(r["sent_at"]), r["state_display"],
+                           cn_datetime(r["due_at"]) if r["due_at"] else "", r["reason"],
+                           "是" if r["multi_submission"] else ""])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (f"attachment; filename=\"exchange-{stamp}.xlsx\"; "
+                                       f"filename*=UTF-8''{quote('公文交换总览')}-{stamp}.xlsx")
+    return response
+
+
+def _moment(value: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+@require_POST
+@person_required
+def paper_receipt(request, pk):
+    delivery = Delivery.objects.filter(pk=pk).only("document_id").first()
+    if delivery is None:
+        raise Http404("未找到该分发记录。")
+    at = _moment(request.POST.get("at"))
+    try:
+        if at is None:
+            raise DomainError("请填写签收时间（年-月-日 时:分）。")
+        receipt = receipts.record_paper_receipt(pk, actor=request.person, signed_by=request.POST.get("signed_by", ""),
+                                                at=at, registry_number=request.POST.get("registry_number", ""))
+    except NotFound:
+        raise Http404("未找到该分发记录。") from None
+    except DomainError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, f"已登记{receipt.delivery.name}的纸质回执：{receipt.by_name}于"
+                                  f"{cn_datetime(receipt.at)}签收。")
+    return redirect("web:document", pk=delivery.document_id)
