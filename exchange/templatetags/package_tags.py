@@ -1,0 +1,58 @@
+"""The external exchange package panel of a document page (``{% package_panel document %}``:
+export buttons for the office staff of an outgoing document's agency, one per outside
+delivery, and the packages already made or received) and the display filters of the
+package page."""
+
+from datetime import datetime
+
+from django import template
+
+from web.templatetags.gongwen import cn_datetime
+
+from .. import package as packages
+from ..models import ExchangePackage
+
+register = template.Library()
+
+
+def _person(context):
+    request = context.get("request")
+    person = getattr(request, "person", None)
+    if person is None and request is not None and getattr(request.user, "is_authenticated", False):
+        person = getattr(request.user, "person", None)
+    return person
+
+
+@register.inclusion_tag("exchange/package_panel.html", takes_context=True)
+def package_panel(context, document):
+    person = _person(context)
+    if document is None or person is None or not packages._is_office(person, document.agency_id):
+        return {"show": False}
+    made = list(ExchangePackage.objects.filter(document=document).order_by("-at", "-id")[:10])
+    deliveries = packages.exportable_deliveries(document) if document.is_outgoing else []
+    can_export = bool(deliveries) and not document.secrecy
+    if not made and not can_export:
+        return {"show": False}
+    return {"show": True, "document": document, "deliveries": deliveries, "can_export": can_export,
+            "packages": made}
+
+
+@register.filter
+def elements(metadata) -> list[tuple[str, object]]:
+    """The GB/T 33480 elements of a package's metadata, in the standard's order."""
+    if not isinstance(metadata, dict):
+        return []
+    return [(name, metadata.get(name)) for name in packages.ELEMENTS if name in metadata]
+
+
+@register.filter
+def sha(entry) -> str:
+    return entry.get("SHA-256", "") if isinstance(entry, dict) else ""
+
+
+@register.filter
+def iso_cn(value) -> str:
+    try:
+        return cn_datetime(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
