@@ -23,6 +23,7 @@ from .routers import (
     duty,
     errorbook,
     exchange,
+    exchange_packages,
     extensions,
     joint,
     org,
@@ -72,6 +73,7 @@ api.add_router("/search", search.router)
 api.add_router("/extensions", extensions.router)
 api.add_router("/checks", checks.router)
 api.add_router("/", exchange.router)
+api.add_router("/", exchange_packages.router)
 api.add_router("/", drafting.router)
 api.add_router("/", joint.router)
 api.add_router("/", sealing.router)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("stats/", include("stats.urls")),
     path("sealing/", include("sealing.urls")),
+    path("exchange/packages/", include("exchange.package_urls")),
     path("exchange/", include("exchange.urls")),
     path("archive/", include("archive.urls")),
     path("search/", include("search.urls")),
