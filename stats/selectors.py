@@ -6,7 +6,7 @@ every agency when the whole deployment is asked about)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.utils import timezone
@@ -16,6 +16,7 @@ from org.models import Agency, Unit
 
 from . import services
 from .access import Scope
+from .control import DocumentControl, document_control
 from .models import AgencyMonthStat, LeaderMonthStat, TaskFigures, UnitMonthStat, rate
 from .services import DOC_FIELDS, SIGN_FOR_FIELDS, TASK_FIELDS
 
@@ -234,3 +235,26 @@ def monthly_report(scope: Scope, f: StatsFilter, now: datetime | None = None) ->
         computed_at=own.computed_at if own else None, as_of=own.as_of if own else None,
         summary=summary, units=units, leaders=leaders, agencies=[own] if own and unit_ids is None else [],
         trend=_trend(f, unit_ids))
+
+
+# --- 控文 (C13) ---------------------------------------------------------------------------------
+
+
+def control_day(f: StatsFilter, now: datetime | None = None) -> date:
+    """The day the 控文 figures run to: today in the month under way, else the last day of
+    the chosen month (the year to that day against last year to the same day)."""
+    today = timezone.localdate(now or timezone.now())
+    _, end = services.month_bounds(f.year, f.month)
+    return min(today, (end - timedelta(days=1)).date())
+
+
+def control_report(scope: Scope, f: StatsFilter, now: datetime | None = None) -> DocumentControl | None:
+    """The 控文 figures for the filter; none for a division head's or a unit's view (they
+    are the agency's figures). The leaders' shares only for those who see the leaders."""
+    if scope.unit_ids is not None or f.unit_id is not None:
+        return None
+    agency = Agency.objects.get(pk=f.agency_id) if f.agency_id is not None else None
+    control = document_control(agency, control_day(f, now))
+    if not scope.sees_leaders:
+        control.leaders = []
+    return control

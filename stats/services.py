@@ -82,6 +82,7 @@ from flow.models import NodeKind, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError
 from org.models import LEADER_POSTS, Agency, Person, Post, Unit
 
+from .control import DocumentControl, document_control  # noqa: F401  (控文, C13)
 from .models import AgencyMonthStat, LeaderMonthStat, UnitMonthStat
 
 COUNTED = (TaskStatus.OPEN, TaskStatus.DONE, TaskStatus.RETURNED)

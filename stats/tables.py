@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .control import DocumentControl
 from .selectors import Report, Totals
 from .services import DOC_FIELDS, TASK_FIELDS
 
@@ -13,7 +14,8 @@ from .services import DOC_FIELDS, TASK_FIELDS
 class Column:
     key: str
     label: str
-    kind: str = "count"  # count, hours (stored as working minutes), rate, text
+    kind: str = "count"  # count, hours (stored as working minutes), rate, change (signed count),
+    #                       change_rate (signed rate), text; a change without a basis is the text 无上年同期数据
     help: str = ""
 
 
@@ -119,4 +121,57 @@ def tables(report: Report) -> list[Table]:
                             [(a.agency.short_name or a.agency.name, values(a, SIGN_FOR_COLUMNS))
                              for a in report.agencies], None,
                             "签收时限：普通件8个工作小时，加急件4个工作小时，特急件随到随签（30个工作分钟）。"))
+    return result
+
+
+# --- 控文 (C13) ---------------------------------------------------------------------------------
+
+
+def control_columns(control: DocumentControl) -> list[Column]:
+    this, last = control.this_period, control.last_period
+    return [
+        Column("this_year", f"本年（{this.label}）", help="已编号并分发的发文，按成文日期计"),
+        Column("last_year", f"上年同期（{last.label}）"),
+        Column("change", "增减（件）", "change", "本年减上年同期"),
+        Column("change_rate", "增减幅度", "change_rate", "（本年 − 上年同期）÷ 上年同期"),
+    ]
+
+
+PROPOSAL_COLUMNS = [
+    Column("instructed", "经领导批示的拟办意见", help="拟办意见经领导批示的件数，按首次批示日期计"),
+    Column("unchanged", "照准（未作改动）", help="领导批示为同意、同意拟办意见、阅等，或与拟办意见一字不差"),
+    Column("share", "照准率", "rate", "照准 ÷ 经领导批示的拟办意见"),
+]
+LEADER_PROPOSAL_COLUMNS = [
+    Column("instructed", "批示拟办意见"),
+    Column("unchanged", "照准"),
+    Column("share", "照准率", "rate"),
+]
+
+
+def _change_values(row) -> list:
+    if not row.has_basis:
+        return [row.this_year, row.last_year, row.change_display, row.change_rate_display]
+    return [row.this_year, row.last_year, row.change, row.change_rate]
+
+
+def control_tables(control: DocumentControl | None) -> list[Table]:
+    """The 控文 tables: documents issued under each name, and the proposals approved
+    unchanged (with the leaders' shares when the person sees the leaders)."""
+    if control is None:
+        return []
+    note = "发文：已编号并分发（办结）的发文，文号作废的不计，按成文日期计入；联合发文计入主办机关。"
+    if not control.has_last_year:
+        note += "上年同期没有发文记录，增减为“无上年同期数据”。"
+    result = [Table("control", "控文统计（发文数量）", "发文名义", control_columns(control),
+                    [(row.label, _change_values(row)) for row in control.names], _change_values(control.total),
+                    note)]
+    result.append(Table(
+        "proposals", "拟办意见照准情况", "期间", PROPOSAL_COLUMNS,
+        [(f"本年（{control.this_period.label}）", values(control.proposals, PROPOSAL_COLUMNS)),
+         (f"上年同期（{control.last_period.label}）", values(control.proposals_last, PROPOSAL_COLUMNS))], None,
+        "领导批示与拟办意见一致（同意、同意拟办意见、按拟办意见办理、阅等）即为照准；另作批示的为改动。"))
+    if control.leaders:
+        result.append(Table("proposal_leaders", "各领导批示拟办意见照准情况（本年）", "领导", LEADER_PROPOSAL_COLUMNS,
+                            [(x.name, values(x, LEADER_PROPOSAL_COLUMNS)) for x in control.leaders]))
     return result

@@ -19,10 +19,10 @@ from org.models import Unit
 from web.views.common import person_required
 
 from . import access, selectors
-from .tables import tables
+from .tables import control_tables, tables
 
 YEARS_BACK = 5
-SUFFIX = {"hours": "（工作小时）", "rate": "（%）"}
+SUFFIX = {"hours": "（工作小时）", "rate": "（%）", "change_rate": "（%）"}
 
 
 def _report(request):
@@ -36,6 +36,10 @@ def _report(request):
     except PermissionDenied as exc:
         raise DjangoPermissionDenied(exc.message) from None
     return scope, f, selectors.monthly_report(scope, f)
+
+
+def _control(scope, f):
+    return selectors.control_report(scope, f)
 
 
 def _chart_data(report) -> dict:
@@ -72,9 +76,10 @@ def dashboard(request):
             raise DjangoPermissionDenied(access.REFUSAL) from None
         return render(request, "stats/dashboard.html", {"error": exc.message, "scope": scope,
                                                         **_choices(scope, None)}, status=400)
+    control = _control(scope, f)
     return render(request, "stats/dashboard.html", {
         "report": report, "scope": scope, "filter": f, "tables": tables(report), "charts": _chart_data(report),
-        "query": f.query(), **_choices(scope, f),
+        "control": control, "control_tables": control_tables(control), "query": f.query(), **_choices(scope, f),
     })
 
 
@@ -100,7 +105,7 @@ def export(request):
     place = report.agency.name if report.agency else "全部机关"
     if report.unit:
         place += report.unit.name
-    for table in tables(report):
+    for table in [*tables(report), *control_tables(_control(scope, f))]:
         ws = wb.create_sheet(table.title[:31])
         ws.column_dimensions["A"].width = 24
         for i in range(len(table.columns)):
@@ -138,6 +143,6 @@ def _column_letter(n: int) -> str:
 
 
 def _excel(value, column):
-    if value is not None and column.kind == "rate":
+    if value is not None and not isinstance(value, str) and column.kind in ("rate", "change_rate"):
         return round(value * 100, 1)
     return value

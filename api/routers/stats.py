@@ -2,10 +2,11 @@
 filters and the same scope (stats.access): office staff, supervisors and leaders read
 their agency, a division head their unit, administrators nothing."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Query, Router, Schema
 
+from gongwen.errors import PermissionDenied
 from stats import access, selectors
 
 from ..common import caller
@@ -146,3 +147,73 @@ def monthly(request, filters: Query[StatsFilterIn]):
         "as_of": report.as_of, "computed_at": report.computed_at, "summary": _summary(report.summary),
         "units": report.units, "leaders": report.leaders, "agencies": report.agencies, "trend": report.trend,
     }
+
+
+# --- 控文 (C13) ---------------------------------------------------------------------------------
+
+
+class ControlFilterIn(InSchema):
+    agency: str | None = None
+    year: int | None = None
+    month: int | None = None
+
+
+class ControlPeriodOut(Schema):
+    start: date
+    end: date
+
+
+class ControlNameOut(Schema):
+    key: str
+    label: str
+    this_year: int
+    last_year: int
+    change: int | None = None
+    change_rate: float | None = None
+    change_display: str
+    change_rate_display: str
+
+
+class ControlProposalsOut(Schema):
+    instructed: int
+    unchanged: int
+    share: float | None = None
+
+
+class ControlLeaderOut(ControlProposalsOut):
+    leader: Ref
+
+    @staticmethod
+    def resolve_leader(obj):
+        return {"id": obj.leader_id, "name": obj.name}
+
+
+class DocumentControlOut(Schema):
+    agency: Ref | None = None
+    today: date
+    this_period: ControlPeriodOut
+    last_period: ControlPeriodOut
+    has_last_year: bool
+    names: list[ControlNameOut]
+    total: ControlNameOut
+    proposals: ControlProposalsOut
+    proposals_last: ControlProposalsOut
+    leaders: list[ControlLeaderOut]
+
+    @staticmethod
+    def resolve_agency(obj):
+        return {"id": obj.agency.pk, "name": obj.agency.name} if obj.agency else None
+
+
+@router.get("/document-control", response={200: DocumentControlOut, **error_responses(400, 401, 403, 422)},
+            summary="控文统计",
+            description="本年（1月1日至今天，或所选月份的最后一天）以政府（本机关）名义、以办公室名义和联合发文的"
+                        "发文数量，与上年同期比较的增减（上年同期没有发文时 has_last_year 为 false，增减为"
+                        "“无上年同期数据”）；经领导批示的拟办意见中照准（未作改动）的件数和比例，及各领导的照准率。"
+                        "参数：agency（机关编号，或 all），year、month。处室负责人不能查看。口径见统计页面的“统计口径”。")
+def document_control(request, filters: Query[ControlFilterIn]):
+    scope = access.require_scope(caller(request))
+    if scope.unit_ids is not None:
+        raise PermissionDenied("控文统计是全机关的统计，只有办公室、督查室人员和机关领导可以查看。")
+    f = selectors.parse_filter(scope, agency=filters.agency, year=filters.year, month=filters.month)
+    return selectors.control_report(scope, f)

@@ -75,6 +75,7 @@ EXPECTED = {
     "/api/v1/supervision/bulletin": {"get"},
     "/api/v1/supervision/bulletin/download": {"get"},
     "/api/v1/stats/monthly": {"get"},
+    "/api/v1/stats/document-control": {"get"},
     "/api/v1/search": {"get"},
     "/api/v1/deadlines/notifications": {"get"},
     "/api/v1/deadlines/notifications/read-all": {"post"},

@@ -9,6 +9,12 @@ register = template.Library()
 def stat(value, kind: str = "count") -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):
+        return value
+    if kind == "change":
+        return f"{value:+d}"
+    if kind == "change_rate":
+        return f"{value * 100:+.1f}%"
     if kind == "rate":
         return f"{value * 100:.1f}%"
     if kind == "hours":

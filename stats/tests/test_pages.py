@@ -94,7 +94,8 @@ def test_page_export_and_api_show_the_same_numbers(client, march):
     r = client.get(f"/stats/export.xlsx?{MARCH}")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["处室办件统计", "处室主办公文统计", "领导批示统计", "签收统计"]
+    assert wb.sheetnames == ["处室办件统计", "处室主办公文统计", "领导批示统计", "签收统计", "控文统计（发文数量）",
+                             "拟办意见照准情况", "各领导批示拟办意见照准情况（本年）"]
     rows = {r[0]: r[1:] for r in wb["处室办件统计"].iter_rows(min_row=4, values_only=True) if r and r[0]}
     assert list(rows["综合一处"][:8]) == [3, 2, 2, 1, 0, 0, 1, 1]
     assert rows["综合一处"][10] == 66.7
