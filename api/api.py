@@ -29,6 +29,7 @@ from .routers import (
     org,
     sealing,
     search,
+    secrecy,
     stats,
     supervision,
     tasks,
@@ -78,3 +79,4 @@ api.add_router("/", drafting.router)
 api.add_router("/", joint.router)
 api.add_router("/", sealing.router)
 api.add_router("/", archive.router)
+api.add_router("/secrecy", secrecy.router)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("archive/", include("archive.urls")),
     path("search/", include("search.urls")),
+    path("secrecy/", include("secrecy.urls")),
     path("", include("web.urls")),
 ]
