@@ -85,3 +85,10 @@ def test_schedule_editor(client, arch):
                follow=True)
     assert "已保存全宗号" in r.content.decode()
     assert services.settings_for(arch.o.gov).fonds_code == "Z110"
+
+
+def test_document_page_shows_the_archive_code(client, arch):
+    d = arch.doc("已归档的通知")
+    item = services.file_item(actor=arch.archivist, documents=[d], retention="Y")
+    page = signed_in(client, arch.o.clerk).get(reverse("web:document", args=[d.pk])).content.decode()
+    assert f"档号 {item.archive_code}" in page
