@@ -720,9 +720,17 @@ def build_package(package_id: int) -> YearPackage:
 
 
 def make_package(*, actor, agency: Agency, year: int) -> YearPackage:
-    """Request and build now (the pages and the API call this; a deployment with a busy
-    archive can hand :func:`build_package` to the django-q worker instead)."""
+    """Request the package and build it: in the request by default, or in the django-q
+    worker when settings.ARCHIVE_PACKAGES_IN_WORKER is on (the packages page then shows
+    排队中/生成中 with the progress until it is done)."""
+    from django.conf import settings
+
     package = request_package(actor=actor, agency=agency, year=year)
+    if getattr(settings, "ARCHIVE_PACKAGES_IN_WORKER", False):
+        from django_q.tasks import async_task
+
+        transaction.on_commit(lambda: async_task("archive.services.build_package", package.pk))
+        return package
     return build_package(package.pk)
 
 

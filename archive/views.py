@@ -219,8 +219,10 @@ def packages(request):
             if package.status == YearPackage.Status.DONE:
                 messages.success(request, f"{package.year}年度归档包已生成：{package.item_count} 件，"
                                           f"SHA-256 {package.sha256[:16]}…")
-            else:
+            elif package.status == YearPackage.Status.FAILED:
                 messages.error(request, f"{package.year}年度归档包生成失败：{package.error}")
+            else:
+                messages.info(request, f"{package.year}年度归档包已排队生成，请稍后刷新本页查看进度。")
         return redirect("archive:packages")
     return render(request, "archive/packages.html", {
         "agency": agency, "packages": services.packages(person, agency)[:50], "years": services.years(agency),

@@ -219,3 +219,16 @@ def test_no_duplicate_numbers_under_many_filings(arch):
             item.archive_code = "X"
             item.save()
     assert not diff(before, snapshot())
+
+
+def test_year_package_in_the_worker(arch, settings, monkeypatch, django_capture_on_commit_callbacks):
+    from django_q.conf import Conf
+
+    settings.ARCHIVE_PACKAGES_IN_WORKER = True
+    monkeypatch.setattr(Conf, "SYNC", True)  # django-q runs the task in-process, as its worker would
+    services.file_item(actor=arch.archivist, documents=[arch.doc("甲件")], retention="Y")
+    with django_capture_on_commit_callbacks(execute=True):
+        package = services.make_package(actor=arch.archivist, agency=arch.o.gov, year=2026)
+        assert package.status == "pending"
+    package.refresh_from_db()
+    assert package.status == "done" and package.item_count == 1 and package.sha256
