@@ -34,7 +34,7 @@ SKIP_PREFIXES = ("api/", "static/", "media/", "__debug__/", "admin/")
 # echoes its query (the search box), so the queries are parts of the title that are neither
 # the title nor the distinctive word: a result row would still show them.
 PARTS = ("雪豹", "专项部署安排")
-QUERIES = ("", f"?q={PARTS[0]}", f"?q={PARTS[1]}&year=2026&status=&direction=incoming&secrecy=机密&keyword={PARTS[0]}")
+QUERIES = ("", f"?q={PARTS[0]}&year=2026&secrecy=机密&keyword={PARTS[1]}", f"?q={PARTS[1]}&page=1&status=&direction=incoming")
 
 
 class Scene:
@@ -166,7 +166,7 @@ def web_urls(s) -> list[tuple[str, str, bool]]:
                 else:
                     choices.append([str(v) for v in dict.fromkeys(ints.values())])
             elif conv == "str" or conv == "slug":
-                choices.append(["print", "export", "xlsx", "pdf", WORD])
+                choices.append(["print", "xlsx", PARTS[0]])
             elif conv == "path":
                 choices.append([str(s.doc.pk)])
             else:
