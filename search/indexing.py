@@ -247,23 +247,34 @@ def refresh(full: bool = True) -> int:
     return len(ids)
 
 
-def reindex_all() -> int:
-    """Rebuild the whole index (and the user dictionary)."""
+def current_marks() -> dict:
     from audit.models import AuditEvent
     from documents.models import Document, FileVersion
     from flow.models import HistoryEvent, Opinion
     from supervision.models import ItemInstruction
 
-    load_dictionary(force=True)
-    marks = {"document_id": _max(Document), "opinion_id": _max(Opinion), "version_id": _max(FileVersion),
-             "instruction_id": _max(ItemInstruction), "history_id": _max(HistoryEvent),
-             "audit_id": _max(AuditEvent), "updated_at": _max(Document, "updated_at") or None}
-    ids = list(Document.objects.order_by("pk").values_list("pk", flat=True))
-    SearchEntry.objects.exclude(document_id__in=Document.objects.values("pk")).delete()
-    count = index_documents(ids)
+    return {"document_id": _max(Document), "opinion_id": _max(Opinion), "version_id": _max(FileVersion),
+            "instruction_id": _max(ItemInstruction), "history_id": _max(HistoryEvent),
+            "audit_id": _max(AuditEvent), "updated_at": _max(Document, "updated_at") or None}
+
+
+def set_watermarks(marks: dict) -> None:
+    """Store the watermarks (taken before an indexing run began)."""
     state = _state()
     for name, value in marks.items():
         setattr(state, name, value)
     state.refreshed_at = timezone.now()
     state.save()
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index (and the user dictionary)."""
+    from documents.models import Document
+
+    load_dictionary(force=True)
+    marks = current_marks()
+    ids = list(Document.objects.order_by("pk").values_list("pk", flat=True))
+    SearchEntry.objects.exclude(document_id__in=Document.objects.values("pk")).delete()
+    count = index_documents(ids)
+    set_watermarks(marks)
     return count

@@ -53,6 +53,7 @@ class SearchResultsOut(Schema):
     pages: int
     sort: str
     ranked_newest_only: bool
+    total_is_lower_bound: bool
     hits: list[SearchHitOut]
 
 
@@ -63,4 +64,5 @@ def search_documents(request, params: Query[SearchQueryIn]):
                 date_from=params.date_from, date_to=params.date_to)
     r = search(caller(request), params.q, f, params.sort, params.page)
     return {"q": r.q, "total": r.total, "page": r.page, "pages": r.pages, "sort": r.sort,
-            "ranked_newest_only": r.capped, "hits": [h.__dict__ for h in r.hits]}
+            "ranked_newest_only": r.capped,
+            "total_is_lower_bound": r.count_capped, "hits": [h.__dict__ for h in r.hits]}

@@ -20,6 +20,8 @@ branch, the id list of their visible documents.
 Sorting by relevance over a very common term (100,000+ matches) would rank every match;
 instead the backend ranks only the ``RANK_CANDIDATES`` newest matches (bm25 / ts_rank)
 and says so (``capped``), which keeps a query under the latency target whatever it is.
+Likewise the count is exact up to ``COUNT_CAP`` matches and shown as "more than 10,000"
+beyond (``count_capped``): counting 300,000 matches would read every one of them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 EPOCH = date(1970, 1, 1)
-RANK_CANDIDATES = 2000
+RANK_CANDIDATES = 500
+COUNT_CAP = 10_000
 
 
 def order_key(doc_date: date, document_id: int) -> int:
@@ -45,6 +48,7 @@ def key_range(date_from: date | None, date_to: date | None) -> tuple[int | None,
 class Branch:
     scope: list[str] = field(default_factory=list)  # required scope tokens
     document_ids: list[int] | None = None  # None: no id restriction
+    exclude: list[str] = field(default_factory=list)  # scope tokens that must be absent
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Result:
     ids: list[int]  # SearchEntry ids of the page, in order
     total: int
     capped: bool = False  # relevance ranked only the newest RANK_CANDIDATES matches
+    count_capped: bool = False  # total is COUNT_CAP: there are more
 
 
 class Backend:
@@ -72,6 +77,11 @@ class Backend:
     def branch_page(self, query: Query, branch: Branch, n: int) -> tuple[list[tuple[float, int]], int, bool]:
         """The first n (score, id) of a branch in query order (score: lower is better), its
         count, and whether relevance was capped."""
+        raise NotImplementedError
+
+    def matching_document_ids(self, query: Query, branch: Branch, cap: int) -> list[int]:
+        """The document ids of up to ``cap`` newest matches of a branch (used to check the
+        few matching classified documents against visible_documents before counting them)."""
         raise NotImplementedError
 
     def run(self, query: Query) -> Result:
@@ -85,4 +95,5 @@ class Backend:
             total += count
             capped = capped or cap
         merged.sort()
-        return Result(ids=[i for _, i in merged[query.offset:n]], total=total, capped=capped)
+        return Result(ids=[i for _, i in merged[query.offset:n]], total=min(total, COUNT_CAP), capped=capped,
+                      count_capped=total >= COUNT_CAP)

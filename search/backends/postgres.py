@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .base import RANK_CANDIDATES, Backend, Branch, Query
+from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query
 
 WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
 
@@ -27,14 +27,16 @@ def tsquery(query: Query, branch: Branch) -> str:
     parts += [_q("_" + t) for t in branch.scope]
     for group in query.facets:
         parts.append("(" + " | ".join(_q("_" + t) for t in group) + ")")
+    parts += ["!" + _q("_" + t) for t in branch.exclude]
     return " & ".join(parts)
 
 
 class PostgresBackend(Backend):
     name = "postgresql-tsvector"
 
-    def branch_page(self, query, branch, n):
-        where, params = ["tsv @@ %s::tsquery"], [tsquery(query, branch)]
+    def _where(self, query, branch):
+        tsq = tsquery(query, branch)
+        where, params = (["tsv @@ %s::tsquery"], [tsq]) if tsq else (["TRUE"], [])
         if query.key_from is not None:
             where.append("id >= %s")
             params.append(query.key_from)
@@ -44,10 +46,21 @@ class PostgresBackend(Backend):
         if branch.document_ids is not None:
             where.append("document_id = ANY(%s)")
             params.append(list(branch.document_ids))
-        sql_where = " AND ".join(where)
+        return " AND ".join(where), params
+
+    def matching_document_ids(self, query, branch, cap):
+        sql_where, params = self._where(query, branch)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT document_id FROM search_searchentry WHERE {sql_where} ORDER BY id DESC "
+                           f"LIMIT {int(cap)}", params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def branch_page(self, query, branch, n):
+        sql_where, params = self._where(query, branch)
         capped = False
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM search_searchentry WHERE {sql_where}", params)
+            cursor.execute(f"SELECT count(*) FROM (SELECT id FROM search_searchentry WHERE {sql_where} "
+                           f"LIMIT {COUNT_CAP}) capped", params)
             total = cursor.fetchone()[0]
             if not total or n <= 0:
                 return [], total, False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .base import RANK_CANDIDATES, Backend, Branch, Query
+from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query
 
 TEXT = "{title_tokens number_tokens body_tokens opinion_tokens}"
 # bm25 weights by column: title, number/sender, body, opinions, scope.
@@ -28,15 +28,20 @@ def match_expression(query: Query, branch: Branch) -> str:
         parts.append(f"scope_tokens : {_q(token)}")
     for group in query.facets:
         parts.append("(" + " OR ".join(f"scope_tokens : {_q(t)}" for t in group) + ")")
-    return " AND ".join(parts)
+    expr = " AND ".join(parts)
+    for token in branch.exclude:
+        expr = f"({expr}) NOT scope_tokens : {_q(token)}"
+    return expr
 
 
 class SqliteBackend(Backend):
     name = "sqlite-fts5"
 
-    def branch_page(self, query, branch, n):
+    def _where(self, query, branch):
         expr = match_expression(query, branch)
-        where, params = ["search_fts MATCH %s"], [expr]
+        # No term and no scope token (someone's visible ids with a date range only): the
+        # rowid list alone (FTS5 looks rowids up one by one).
+        where, params = (["search_fts MATCH %s"], [expr]) if expr else (["1"], [])
         if query.key_from is not None:
             where.append("rowid >= %s")
             params.append(query.key_from)
@@ -46,10 +51,22 @@ class SqliteBackend(Backend):
         if branch.document_ids is not None:
             ids = ",".join(str(int(i)) for i in branch.document_ids)
             where.append(f"rowid IN (SELECT id FROM search_searchentry WHERE document_id IN ({ids}))")
-        sql_where = " AND ".join(where)
+        return " AND ".join(where), params
+
+    def matching_document_ids(self, query, branch, cap):
+        sql_where, params = self._where(query, branch)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT e.document_id FROM search_searchentry e WHERE e.id IN ("
+                           f"SELECT rowid FROM search_fts WHERE {sql_where} ORDER BY rowid DESC LIMIT {int(cap)})",
+                           params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def branch_page(self, query, branch, n):
+        sql_where, params = self._where(query, branch)
         capped = False
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM search_fts WHERE {sql_where}", params)
+            cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE {sql_where} "
+                           f"LIMIT {COUNT_CAP}) capped", params)
             total = cursor.fetchone()[0]
             if not total or n <= 0:
                 return [], total, False

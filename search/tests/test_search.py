@@ -153,3 +153,18 @@ def test_pdf_text():
     assert "关于做好防汛工作的通知" in text and "财务处于月底前报送预算" in text
     assert extract(buf.getvalue()) == text
     assert extract(b"not a file") == ""
+
+
+@pytest.mark.django_db
+def test_filters_only_for_someone_outside_the_office(office, corpus):
+    from datetime import date
+
+    from search.services import Filters
+
+    o = office
+    make_doc(o, "关于值守安排的请示", lead_unit=o.div_a, received_at=timezone.now())
+    indexing.reindex_all()
+    visible = set(visible_documents(o.head_a).values_list("pk", flat=True))
+    r = search(o.head_a, "", Filters(date_from=date(2000, 1, 1)), sort="relevance", page_size=500)
+    assert r.total == len(visible) and {h.document_id for h in r.hits} == visible
+    assert search(o.outsider, "", Filters(date_from=date(2000, 1, 1))).total == 0
