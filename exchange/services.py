@@ -225,3 +225,43 @@ def dispatch(task_id: int, *, actor, opinion: str = "") -> list[Delivery]:
                         "incoming": d.incoming_id, "multi_submission": d.multi_submission} for d in deliveries]})
     flow.complete(task_id, actor=actor, opinion=opinion)
     return deliveries
+
+
+@transaction.atomic
+def start_forwarding(*, actor, original_id: int, main_to: list, recommendation: str, title: str = "",
+                     copy_to: list | None = None) -> Document:
+    """转报: a department forwards a subordinate's submission (a second-level bureau's or a
+    city-owned enterprise's document it received) upward under its own name. Starts the
+    department's own draft (拟稿, drafting.services.create_draft) linked to its copy of the
+    original (``forwarded_from``) with its own recommendation as the body: RULES.md §3, a
+    subordinate's 请示 is never forwarded unchanged. The draft then goes through review,
+    sign-off, numbering, sealing and 分发 like any outgoing document; the recipient's copy
+    keeps the link to the original."""
+    from documents.access import get_visible
+    from drafting import body
+    from drafting import services as drafting
+
+    if actor is None:
+        raise DomainError("请先登录。")
+    original = get_visible(actor, original_id)  # NotFound for anyone who may not see it
+    if original.direction != Direction.INCOMING or original.agency_id != actor.agency_id:
+        raise DomainError("只能转报本机关收到的来文。")
+    sender = original.sender
+    if sender is None or sender.parent_id != actor.agency_id:
+        raise DomainError("转报只用于本机关所属二级局、企业等下级单位的来文。")
+    recommendation = (recommendation or "").strip()
+    if not recommendation:
+        raise DomainError("转报须写明本机关的审核意见和建议，不得原文照转。")
+    title = (title or "").strip() or f"{actor.agency.name}关于转报{sender.short_name}{original.title.removeprefix(sender.name)}"
+    document = drafting.create_draft(actor=actor, data=drafting.DraftData(
+        doc_type=original.doc_type if original.doc_type in drafting.OUTGOING_TYPES else "请示", title=title[:300],
+        main_to=list(main_to or []), copy_to=list(copy_to or []), writing_direction="up",
+        publicity="不予公开", publicity_reason="内部请示事项"))
+    Document.objects.filter(pk=document.pk).update(forwarded_from=original)
+    document.forwarded_from = original
+    body.save_structured(actor=actor, document=document, blocks=[
+        {"level": 0, "text": f"现将{sender.name}《{original.title}》（{original.doc_number or '无文号'}）转报你们。"},
+        {"level": 0, "text": recommendation}])
+    audit.record(actor=actor, action="exchange.start_forwarding", target=document,
+                 new={"forwarded_from": original.pk, "sender": sender.pk})
+    return document

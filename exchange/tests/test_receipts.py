@@ -277,3 +277,31 @@ def test_overview_counts_and_box(office):
         # Someone who does not see the documents counts nothing.
         assert selectors.overview(o.outsider, o.gov).sent_total.total == 0
         assert waiting and late and to_party and outside
+
+
+def test_start_forwarding_drafts_with_link_and_recommendation(office):
+    from exchange.services import start_forwarding
+
+    o = office
+    dept_secretary(o)
+    clerk = clerk_of(o.bureau, "bureau_clerk", "林文书")
+    _, (to_dept,) = send(o.bureau, clerk, main=[o.dept], number="示公路〔2026〕15号", doc_type="请示", direction="up",
+                         title="关于申请实施国道改线工程的请示")
+    original = to_dept.incoming
+    sign_for(original, o.dept_clerk)
+    with refused("不得原文照转"):
+        start_forwarding(actor=o.dept_clerk, original_id=original.pk, main_to=[o.gov.pk], recommendation=" ")
+    with refused(None, exc=NotFound):
+        start_forwarding(actor=o.outsider, original_id=original.pk, main_to=[o.gov.pk], recommendation="同意。")
+    paper = register_incoming(actor=o.dept_clerk, agency=o.dept, data=IncomingData(
+        title="关于防汛工作的通知", doc_type="通知", sender_id=o.gov.pk))
+    with refused("下级单位"):
+        start_forwarding(actor=o.dept_clerk, original_id=paper.pk, main_to=[o.gov.pk], recommendation="同意。")
+    draft = start_forwarding(actor=o.dept_clerk, original_id=original.pk, main_to=[o.gov.pk],
+                             recommendation="经审核，同意该局意见，建议予以支持。")
+    draft.refresh_from_db()
+    assert draft.forwarded_from == original and draft.is_outgoing and draft.writing_direction == "up"
+    assert draft.title == f"{o.dept.name}关于转报{o.bureau.short_name}关于申请实施国道改线工程的请示"
+    assert [b["text"] for b in draft.body_blocks][-1] == "经审核，同意该局意见，建议予以支持。"
+    assert "示公路〔2026〕15号" in draft.body_blocks[0]["text"]
+    assert task_of(draft, o.dept_clerk).node_kind == NodeKind.DRAFT

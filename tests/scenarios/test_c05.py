@@ -143,3 +143,56 @@ def test_forward_must_point_at_the_senders_own_document(city, clock):
     with refused("转报"):
         register_incoming(actor=o.clerk, agency=o.gov, data=IncomingData(
             title="关于转报有关事项的请示", doc_type="请示", sender_id=o.dept.pk, forwarded_from_id=own.pk))
+
+
+# --- the same path through the exchange (分发 → 签收 → 转报 → 分发 → 签收) ------------------------
+
+
+def test_through_the_exchange_bureau_to_department_to_city(city, clock):
+    """The bureau's clerk dispatches its 请示 straight to the city government: refused at
+    分发 as 越级件 naming the rule, nothing written. Sent to its parent department instead,
+    the department's clerk signs for it (receipt back to the bureau), the department
+    forwards it under its own 文号 with its own recommendation, linked to its copy of the
+    original, and dispatches it to the city government, whose clerk signs for it (receipt
+    back to the department). The city's copy shows "转报：市公路局《…》（文号）"."""
+    from django.test import Client
+
+    from exchange.models import Delivery, Receipt
+    from exchange.services import dispatch
+    from exchange.tests.builders import outgoing, send, sign_for, task_of
+
+    o, _, _, bureau_clerk = city
+    clock.next()
+    direct = outgoing(o.bureau, bureau_clerk, main=[o.gov], number="示公路〔2026〕15号", doc_type="请示",
+                      direction="up", title=TITLE)
+    with refused("越级件") as info:
+        dispatch(task_of(direct, bureau_clerk).pk, actor=bureau_clerk)
+    assert SKIP_LEVEL_RULE in info.value.message and o.dept.name in info.value.message
+    assert not Delivery.objects.exists()
+
+    clock.next()
+    _, (to_dept,) = send(o.bureau, bureau_clerk, main=[o.dept], number="示公路〔2026〕16号", doc_type="请示",
+                         direction="up", title=TITLE)
+    clock.next()
+    sign_for(to_dept.incoming, o.dept_clerk)
+    first = Receipt.objects.get(delivery=to_dept)
+    assert (first.kind, first.by) == (Receipt.Kind.SIGNED, o.dept_clerk)
+
+    clock.next()
+    forward_title = f"关于转报{o.bureau.short_name}{TITLE[2:]}"
+    forward, (to_gov,) = send(o.dept, o.dept_clerk, main=[o.gov], number="示交〔2026〕31号", doc_type="请示",
+                              direction="up", title=forward_title, forwarded_from=to_dept.incoming)
+    assert forward.forwarded_from == to_dept.incoming
+    city_copy = to_gov.incoming
+    assert (city_copy.sender, city_copy.forwarded_from, city_copy.doc_number) == (o.dept, to_dept.incoming,
+                                                                                   "示交〔2026〕31号")
+    clock.next()
+    sign_for(city_copy, o.clerk)
+    second = Receipt.objects.get(delivery=to_gov)
+    assert (second.kind, second.by) == (Receipt.Kind.SIGNED, o.clerk)
+    assert not to_gov.multi_submission and not to_dept.multi_submission
+
+    client = Client()
+    client.force_login(o.clerk.user)
+    page = client.get(f"/documents/{city_copy.pk}/").content.decode()
+    assert f"转报：{o.bureau.name}《{TITLE}》（示公路〔2026〕16号）" in page

@@ -12,7 +12,9 @@ Replayed on an ordinary Monday afternoon, and at 16:00 of the last working day b
 2026 National Day and Spring Festival breaks (the latter a make-up Saturday), when the
 due times fall on the first working day after the break.
 
-(The receipt to the sender at signing (回执) belongs to the exchange, a later issue.)
+The exchange part: documents dispatched by another agency wait in the recipient's exchange box
+with the same due times, are flagged and counted on both agencies' exchange overviews when
+late, and the receipt (回执) goes back to the sender at signing.
 """
 
 from dataclasses import dataclass
@@ -165,3 +167,64 @@ def test_sign_for_due_times_lateness_and_flags(office, timeline):
         assert figures(o.gov, line.arrive) == (4, 2, 0, 2, 0)
         assert AgencyMonthStat.objects.get(agency=o.gov, year=start.year, month=start.month).as_of == \
             services.month_bounds(start.year, start.month)[1]
+
+
+# --- the exchange part: dispatched documents, the box, the overview, the receipt -------------
+
+
+def test_dispatched_documents_due_late_flagged_and_receipted(office, timeline):
+    """The city government office dispatches three notices to the department at 16:00,
+    one per urgency. Each waits in the department's exchange box with its sign-for due
+    time by urgency in working time (8 h / 4 h / 30 min). The 特急 one is signed for at
+    once and its receipt goes back to the sender at signing (a Receipt, the drafter and
+    the sending clerk told). On the first working day after, the 加急 one is past its due
+    time: flagged late in the box and counted as 超时未签收 on both agencies' overviews and
+    in the department's statistics; signed for late, its receipt goes back too."""
+    from deadlines.models import Notification
+    from exchange import selectors as exchange
+    from exchange.models import Receipt
+    from exchange.tests.builders import send, sign_for
+
+    o = office
+    line, clock = timeline
+    calendar = calendar_for(o.dept)
+    incoming = {}
+    for n, urgency in enumerate(("", "加急", "特急"), start=1):
+        _, (delivery,) = send(o.gov, o.clerk, main=[o.dept], number=f"示府办函〔2026〕{n}号", urgency=urgency,
+                              drafted_by=o.handler_a, title=f"关于{urgency or '一般'}事项的通知")
+        incoming[urgency] = delivery.incoming
+    for urgency, doc in incoming.items():
+        task = open_task(doc, o.dept_clerk)
+        assert task.node_kind == NodeKind.SIGN_FOR
+        assert task.due_at == line.due[urgency], urgency or "普通"
+        assert calendar.working_minutes_between(line.arrive, task.due_at) == {"": 480, "加急": 240, "特急": 30}[urgency]
+    box = exchange.box(o.dept_clerk, o.dept)
+    assert [b["due_at"] for b in box] == [line.due[u] for u in ("", "加急", "特急")]  # oldest first
+    assert not any(b["late"] for b in box)
+
+    clock.move_to(line.arrive.replace(minute=20))
+    sign_for(incoming["特急"], o.dept_clerk)
+    receipt = Receipt.objects.get(incoming=incoming["特急"])
+    assert (receipt.kind, receipt.by, receipt.at) == (Receipt.Kind.SIGNED, o.dept_clerk, line.arrive.replace(minute=20))
+    assert Notification.objects.filter(recipient=o.handler_a, title__startswith="回执").count() == 1
+    assert Notification.objects.filter(recipient=o.clerk, title__startswith="回执").count() == 1
+
+    clock.move_to(line.idle)
+    assert exchange.overview(o.clerk, o.gov).sent_total.late == 0
+
+    clock.move_to(line.back)
+    box = exchange.box(o.dept_clerk, o.dept)
+    assert [(b["urgency"], b["late"]) for b in box] == [("", False), ("加急", True)]
+    sent = exchange.overview(o.clerk, o.gov).sent_total
+    received = exchange.overview(o.dept_clerk, o.dept).received_total
+    for counts in (sent, received):
+        assert (counts.total, counts.waiting, counts.late, counts.signed, counts.undelivered) == (3, 1, 1, 1, 2)
+    assert [r["document"].doc_number for r in exchange.listing(o.clerk, o.gov, side="sent", what="late")] == [
+        "示府办函〔2026〕2号"]
+    assert waiting(o.dept, line.back) == (2, 1)  # the department's statistics: 超时未签收
+
+    clock.move_to(line.back.replace(minute=59))
+    sign_for(incoming["加急"], o.dept_clerk)
+    assert Receipt.objects.filter(incoming=incoming["加急"], kind=Receipt.Kind.SIGNED).exists()
+    sent = exchange.overview(o.clerk, o.gov).sent_total
+    assert (sent.waiting, sent.late, sent.signed) == (1, 0, 2)

@@ -8,9 +8,10 @@ filled from the sign-off (``document.signer``), the renderer's input carries him
 signer of an upward document (GB/T 9704: 签发人 in the 版头 of an 上行文), and the
 checker's "上行文必须标注签发人" (routing.signer) finding is gone.
 
-The receipt part (a submission counts as submitted only when the superior's receipt
-exists; without one it shows as not delivered) comes with the exchange of outgoing
-documents (exchange app) and is not replayed here.
+The receipt part: a submission counts as submitted only when the superior's receipt
+exists (signed for in the system, or the paper receipt recorded by the sender's office);
+without one it shows as 未送达（无回执） to the sender; a refused one shows 已退文 with
+the reason (test_a_submission_counts_only_with_its_receipt).
 """
 
 from drafting import body, compose, gates
@@ -90,3 +91,52 @@ def test_the_leader_in_charge_may_sign_first_but_the_principal_must_sign(office,
     document.refresh_from_db()
     assert document.signer == "陈市长"
     assert compose.render_input(document).signers == ["陈市长"]
+
+
+# --- the receipt part: no receipt means not submitted ----------------------------------------
+
+
+def test_a_submission_counts_only_with_its_receipt(office, clock):
+    """The department submits two reports to the city government office (inside the
+    system) and one request to the provincial government office (outside it, on paper).
+    Each shows 未送达（无回执） to the sender — for days if need be — until the receipt
+    exists: the city's clerk signing for it, or the department's clerk recording the
+    province's paper receipt. The one the city refuses shows 已退文 with the reason."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from exchange import receipts, selectors
+    from exchange.tests.builders import dept_secretary, send, sign_for
+
+    o = office
+    dept_secretary(o)
+
+    def state(document):
+        return [(r["name"], r["status"]) for r in selectors.deliveries(document)]
+
+    step(clock)
+    report, _ = send(o.dept, o.dept_clerk, main=[o.gov], copy=[o.province], number="示交〔2026〕50号", doc_type="报告",
+                     direction="up", title="示范市交通运输局关于春运工作情况的报告")
+    wrong, _ = send(o.dept, o.dept_clerk, main=[o.gov], number="示交〔2026〕51号", doc_type="报告", direction="up",
+                    title="示范市交通运输局关于财政预算执行情况的报告")
+    assert state(report) == [(o.gov.name, "未送达（无回执）"), (o.province.name, "未送达（无回执）")]
+    for _ in range(3):  # days pass: still not delivered
+        step(clock)
+    assert state(report) == [(o.gov.name, "未送达（无回执）"), (o.province.name, "未送达（无回执）")]
+    assert selectors.overview(o.dept_clerk, o.dept).sent_total.undelivered == 3
+
+    incoming = report.deliveries.get(agency=o.gov).incoming
+    sign_for(incoming, o.clerk)
+    assert state(report) == [(o.gov.name, "已签收"), (o.province.name, "未送达（无回执）")]
+    step(clock)
+    outside = report.deliveries.get(agency=o.province)
+    receipts.record_paper_receipt(outside.pk, actor=o.dept_clerk, signed_by="省政府办公厅 李明",
+                                  at=timezone.now() - timedelta(minutes=1))
+    assert state(report) == [(o.gov.name, "已签收"), (o.province.name, "已签收")]
+
+    flow.reject(wrong.deliveries.get().incoming.pk, actor=o.clerk, reason="非市政府办公室职责，请报送市财政局。")
+    (row,) = selectors.deliveries(wrong)
+    assert (row["status"], row["returned_reason"]) == ("已退文", "非市政府办公室职责，请报送市财政局。")
+    totals = selectors.overview(o.dept_clerk, o.dept).sent_total
+    assert (totals.signed, totals.refused, totals.undelivered) == (2, 1, 0)
