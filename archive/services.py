@@ -234,8 +234,33 @@ def _names(agency: Agency) -> list[str]:
     return [n for n in (agency.name, agency.short_name) if n]
 
 
-def not_to_file(document: Document) -> list[str]:
-    """The reasons 国家档案局令第8号 gives for not filing this document (empty: file it)."""
+def _first_copies(documents: list[Document]) -> dict[int, str]:
+    """For each incoming document that repeats an earlier one of its agency (same sender,
+    文号 and title), the earlier one's registry number: one query for the whole list."""
+    numbers = {d.doc_number for d in documents if d.direction == Direction.INCOMING and d.doc_number}
+    if not numbers:
+        return {}
+    agency_ids = {d.agency_id for d in documents}
+    first: dict[tuple, tuple[int, str]] = {}
+    for pk, agency_id, number, title, sender_id, sender_name, year, seq in (
+            Document.objects.filter(agency_id__in=agency_ids, direction=Direction.INCOMING, doc_number__in=numbers)
+            .order_by("pk").values_list("pk", "agency_id", "doc_number", "title", "sender_id", "sender_name",
+                                        "registry_year", "registry_seq")):
+        key = (agency_id, number, title, sender_id or sender_name)
+        if key not in first:
+            label = f"{year}年第{seq}号" if seq else f"编号{pk}"
+            first[key] = (pk, label)
+    out = {}
+    for d in documents:
+        hit = first.get((d.agency_id, d.doc_number, d.title, d.sender_id or d.sender_name))
+        if d.direction == Direction.INCOMING and d.doc_number and hit and hit[0] < d.pk:
+            out[d.pk] = hit[1]
+    return out
+
+
+def not_to_file(document: Document, twins: dict[int, str] | None = None) -> list[str]:
+    """The reasons 国家档案局令第8号 gives for not filing this document (empty: file it).
+    ``twins``: :func:`_first_copies` of a list the document is in (else one query here)."""
     reasons = []
     if document.status == Status.RETURNED:
         reasons.append("退文：已退回来文机关，由来文机关归档")
@@ -249,15 +274,9 @@ def not_to_file(document: Document) -> list[str]:
             reasons.append("传阅件：普发性、不需本机关办理的文件材料")
         if document.doc_type in (DocType.BRIEFING, DocType.INFORMATION):
             reasons.append("供参阅的简报、情况反映")
-        if document.doc_number:
-            twin = (Document.objects.filter(agency_id=document.agency_id, direction=Direction.INCOMING,
-                                            doc_number=document.doc_number, title=document.title,
-                                            pk__lt=document.pk)
-                    .filter(Q(sender_id=document.sender_id) if document.sender_id
-                            else Q(sender_name=document.sender_name))
-                    .order_by("pk").first())
-            if twin is not None:
-                reasons.append(f"重份文件：与收文编号{twin.registry_number or twin.pk}重复")
+        twin = (twins if twins is not None else _first_copies([document])).get(document.pk)
+        if twin:
+            reasons.append(f"重份文件：与先登记的同一文件（收文{twin}）重复")
     elif document.direction == Direction.OUTGOING and not document.doc_number:
         reasons.append("未编号印发的文稿（一般性文件的草稿、修改稿）")
     return reasons
@@ -285,11 +304,13 @@ def candidates(actor, agency: Agency, year: int) -> list[Candidate]:
             .filter(Q(issued_on__year=year) | Q(issued_on__isnull=True, received_at__year=year))
             .select_related("agency", "sender", "lead_unit", "forwarded_from").order_by("received_at", "id"))
     rules = list(schedule(agency))
+    docs = list(docs)
+    twins = _first_copies(docs)
     out = []
     for d in docs:
         retention, rule = next(((r.retention, r.name) for r in rules if r.matches(d)),
                                (Retention.TEN, "（保管期限表无匹配条目）"))
-        out.append(Candidate(d, not_to_file(d), retention, rule, d.forwarded_from))
+        out.append(Candidate(d, not_to_file(d, twins), retention, rule, d.forwarded_from))
     return out
 
 
@@ -579,7 +600,9 @@ def catalogue(actor, agency: Agency, year: int, retention: str | None = None) ->
 def years(agency: Agency) -> list[int]:
     this = timezone.localdate().year
     filed = set(ArchiveItem.objects.filter(agency=agency).values_list("year", flat=True).distinct())
-    return sorted(filed | {this, this - 1}, reverse=True)
+    closed = {d.year for d in Document.objects.filter(agency=agency, status=Status.COMPLETED)
+              .dates("received_at", "year")}
+    return sorted(filed | closed | {this, this - 1}, reverse=True)
 
 
 def catalogue_xlsx(rows: list[Row], *, title: str) -> bytes:

@@ -94,6 +94,12 @@ def test_classified_is_filed_by_metadata_only(arch):
     # the catalogue hides its title from the clerk (no clearance)
     rows = services.catalogue(arch.o.clerk, arch.o.gov, 2026)
     assert rows[0].title == services.HIDDEN_TITLE and not rows[0].can_see
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(services.catalogue_xlsx(rows, title="目录"))).active
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not any("涉密事项" in c for c in cells) and services.HIDDEN_TITLE in cells
+    assert services.catalogue(arch.archivist, arch.o.gov, 2026)[0].title == "涉密事项的通知"
 
 
 def test_refusals_write_nothing(arch):
