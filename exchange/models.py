@@ -81,7 +81,12 @@ class ExchangePackage(models.Model):
         OK = "ok", "有效"
         REFUSED = "refused", "已拒收"
 
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "公文交换包"
+        RECEIPT = "receipt", "回执包"
+
     direction = models.CharField("方向", max_length=8, choices=Direction.choices)
+    kind = models.CharField("类别", max_length=8, choices=Kind.choices, default=Kind.DOCUMENT)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.OK)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="exchange_packages",
                                verbose_name="本机关")

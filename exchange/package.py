@@ -67,6 +67,7 @@ FORMAT = "gongwen-exchange/1"
 METADATA = "metadata.json"
 HISTORY = "history.json"
 SIGNATURE = "signature.json"
+RECEIPT = "receipt.json"
 FILES_DIR = "files/"
 MAX_MEMBERS = 200
 MAX_RATIO = 200  # a member may not inflate more than this (zip bomb)
@@ -138,7 +139,7 @@ def _is_office(actor, agency_id: int) -> bool:
 
 def signing_seal(agency: Agency) -> Seal:
     """The agency's active electronic seal with a key pair (the oldest, when several)."""
-    seal = (Seal.objects.filter(agency=agency, is_active=True).exclude(public_key="")
+    seal = (Seal.objects.select_related("agency").filter(agency=agency, is_active=True).exclude(public_key="")
             .exclude(private_key_encrypted="").order_by("id").first())
     if seal is None:
         raise DomainError(f"{agency.name}没有已登记密钥的启用电子印章，无法对交换包签名。"
@@ -212,6 +213,21 @@ def _versions(document: Document) -> list[FileVersion]:
     return out
 
 
+def sign_members(seal: Seal, members: dict[str, bytes], signed: dict, now) -> dict:
+    """Sign the manifest of ``members`` and ``signed`` (the metadata, or a receipt) with the
+    seal's key; adds signature.json to ``members`` and returns its content."""
+    digest = crypto.sm3_digest(manifest(members, signed))
+    private = crypto.decrypt_private(seal.private_key_encrypted)
+    signature = {
+        "算法": "SM2withSM3", "签名方": seal.agency.name, "印章": seal.name,
+        "公钥": seal.public_key, "公钥指纹": fingerprint(seal.public_key),
+        "清单摘要": digest.hex(), "签名": crypto.sign(private, seal.public_key, digest),
+        "签名时间": timezone.localtime(now).isoformat(timespec="seconds"),
+    }
+    members[SIGNATURE] = canonical(signature)
+    return signature
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -272,16 +288,8 @@ def export_package(target: Document | Delivery, actor, *, delivery: Delivery | N
                       "格式": kind, "大小": len(data), "SHA-256": version.sha256, "路径": path})
     metadata = _metadata(document, files, seal_use)
     members = {METADATA: _pretty(metadata), HISTORY: _pretty(_history(document)), **members}
-    digest = crypto.sm3_digest(manifest(members, metadata))
-    private = crypto.decrypt_private(seal.private_key_encrypted)
     now = timezone.now()
-    signature = {
-        "算法": "SM2withSM3", "签名方": document.agency.name, "印章": seal.name,
-        "公钥": seal.public_key, "公钥指纹": fingerprint(seal.public_key),
-        "清单摘要": digest.hex(), "签名": crypto.sign(private, seal.public_key, digest),
-        "签名时间": timezone.localtime(now).isoformat(timespec="seconds"),
-    }
-    members[SIGNATURE] = canonical(signature)
+    signature = sign_members(seal, members, metadata, now)
     data = _zip(members)
     sha, rel = storage.store(data)
     package = ExchangePackage.objects.create(
@@ -318,7 +326,7 @@ def _member_names(z: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         if name in seen:
             raise PackageRefused(f"交换包含有重复的成员“{name[:80]}”，不是有效的交换包。")
         seen.add(name)
-        if name not in (METADATA, HISTORY, SIGNATURE) and not _MEMBER.match(name):
+        if name not in (METADATA, HISTORY, SIGNATURE, RECEIPT) and not _MEMBER.match(name):
             raise PackageRefused(f"交换包含有不允许的成员名“{name[:80]}”（只允许 metadata.json、history.json、"
                                  "signature.json 和 files/ 下的文件，不得含路径），已拒收。")
         if info.flag_bits & 0x1:
@@ -353,8 +361,8 @@ def _json(members: dict[str, bytes], name: str, kind: type):
     return value
 
 
-def read_package(data: bytes) -> tuple[dict[str, bytes], dict, list, dict]:
-    """The members and the three JSON parts of a package, structure checked; PackageRefused."""
+def open_members(data: bytes) -> dict[str, bytes]:
+    """Every member of a package, size, ZIP structure and names checked; PackageRefused."""
     if len(data) > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise PackageRefused(f"交换包超过大小限制（{limit} MB），已拒收。")
@@ -365,16 +373,48 @@ def read_package(data: bytes) -> tuple[dict[str, bytes], dict, list, dict]:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise PackageRefused("不是有效的交换包：ZIP 结构已损坏。") from None
     with z:
-        members = {info.filename: _read_member(z, info) for info in _member_names(z)}
+        return {info.filename: _read_member(z, info) for info in _member_names(z)}
+
+
+def read_package(data: bytes, members: dict[str, bytes] | None = None) -> tuple[dict[str, bytes], dict, list, dict]:
+    """The members and the three JSON parts of a package, structure checked; PackageRefused."""
+    if members is None:
+        members = open_members(data)
+    if RECEIPT in members:
+        raise PackageRefused("这是回执包，不是公文交换包。")
     metadata = _json(members, METADATA, dict)
     history = _json(members, HISTORY, list)
     signature = _json(members, SIGNATURE, dict)
     return members, metadata, history, signature
 
 
-def verify_package(data: bytes) -> Verified:
+def trusted_signer(members: dict[str, bytes], signature: dict, signed) -> TrustedKey:
+    """The registered key that signed ``signed`` (metadata or receipt) over the members:
+    the key must be registered and active, registered for the agency named as signer,
+    and the SM2 signature over the manifest must verify; PackageRefused otherwise."""
+    public_key = signature.get("公钥")
+    try:
+        print_ = fingerprint(public_key)
+    except (AttributeError, TypeError, ValueError):
+        raise PackageRefused("签名无效：signature.json 中的公钥格式不正确。", code="bad_signature") from None
+    key = TrustedKey.objects.select_related("agency").filter(fingerprint=print_, is_active=True).first()
+    if key is None:
+        raise PackageRefused(f"未登记的发送机关公钥（指纹 {print_[:16]}…）：请安全保密管理员与发送机关核实后登记其公钥，"
+                             "再导入。", code="unknown_key")
+    signer = str(signature.get("签名方") or "")
+    if signer != key.agency.name or signed.get("发送机关", signer) != key.agency.name:
+        raise PackageRefused(f"签名无效：签名方“{signer[:60]}”与登记该公钥的机关“{key.agency.name}”不符。",
+                             code="bad_signature")
+    digest = crypto.sm3_digest(manifest(members, signed))
+    if not crypto.verify(key.public_key, digest, str(signature.get("签名") or "")):
+        raise PackageRefused(f"签名无效：交换包的 SM2 签名不能用{key.agency.name}登记的公钥验证，内容已被改动或并非该机关签发。",
+                             code="bad_signature")
+    return key
+
+
+def verify_package(data: bytes, members: dict[str, bytes] | None = None) -> Verified:
     """Every check of an incoming package; raises PackageRefused naming what failed."""
-    members, metadata, history, signature = read_package(data)
+    members, metadata, history, signature = read_package(data, members)
     listed = metadata.get("文件")
     if not isinstance(listed, list) or not all(isinstance(f, dict) for f in listed):
         raise PackageRefused("交换包的 metadata.json 缺少文件清单，不是有效的交换包。")
@@ -393,23 +433,7 @@ def verify_package(data: bytes) -> Verified:
     if extra:
         raise PackageRefused(f"交换包含有清单以外的文件“{extra[0]}”，包已被篡改。")
 
-    public_key = signature.get("公钥")
-    try:
-        print_ = fingerprint(public_key)
-    except (AttributeError, TypeError, ValueError):
-        raise PackageRefused("签名无效：signature.json 中的公钥格式不正确。", code="bad_signature") from None
-    key = (TrustedKey.objects.select_related("agency").filter(fingerprint=print_, is_active=True).first())
-    if key is None:
-        raise PackageRefused(f"未登记的发送机关公钥（指纹 {print_[:16]}…）：请安全保密管理员与发送机关核实后登记其公钥，"
-                             "再导入。", code="unknown_key")
-    signer = str(signature.get("签名方") or "")
-    if signer != key.agency.name or metadata.get("发送机关", signer) != key.agency.name:
-        raise PackageRefused(f"签名无效：签名方“{signer[:60]}”与登记该公钥的机关“{key.agency.name}”不符。",
-                             code="bad_signature")
-    digest = crypto.sm3_digest(manifest(members, metadata))
-    if not crypto.verify(key.public_key, digest, str(signature.get("签名") or "")):
-        raise PackageRefused(f"签名无效：交换包的 SM2 签名不能用{key.agency.name}登记的公钥验证，内容已被改动或并非该机关签发。",
-                             code="bad_signature")
+    key = trusted_signer(members, signature, metadata)
     return Verified(metadata=metadata, history=history, signature=signature, files=files, key=key)
 
 
@@ -503,12 +527,17 @@ def import_package(agency: Agency, actor, name: str, data: bytes) -> ExchangePac
     from .services import is_superior, receiving_clerks
 
     require_import(agency, actor)
-    clerks = receiving_clerks(agency)
-    if not clerks:
-        raise DomainError(f"{agency.name}没有文书岗位，无法签收导入的公文，请联系系统管理员。")
     data = bytes(data or b"")
     try:
-        verified = verify_package(data)
+        members = open_members(data)
+        if RECEIPT in members:
+            from .package_receipts import accept_receipt
+
+            return accept_receipt(agency, actor, name, data, members)
+        clerks = receiving_clerks(agency)
+        if not clerks:
+            raise DomainError(f"{agency.name}没有文书岗位，无法签收导入的公文，请联系系统管理员。")
+        verified = verify_package(data, members)
         content = _content(verified)
         sha = hashlib.sha256(data).hexdigest()
         if ExchangePackage.objects.filter(direction=ExchangePackage.Direction.IMPORT, agency=agency, sha256=sha,
@@ -594,7 +623,10 @@ def contents(package: ExchangePackage) -> dict:
     """What a stored package says: metadata, history and signature (for its page)."""
     if not package.storage_path:
         return {}
-    _members, metadata, history, signature = read_package(storage.read(package.storage_path, package.sha256))
+    members = open_members(storage.read(package.storage_path, package.sha256))
+    if RECEIPT in members:
+        return {"receipt": _json(members, RECEIPT, dict), "signature": _json(members, SIGNATURE, dict)}
+    _members, metadata, history, signature = read_package(b"", members)
     return {"metadata": metadata, "history": history, "signature": signature}
 
 
