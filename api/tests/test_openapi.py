@@ -115,6 +115,7 @@ EXPECTED = {
     "/api/v1/secrecy/destructions/{destruction_id}/approve": {"post"},
     "/api/v1/secrecy/destructions/{destruction_id}/execute": {"post"},
     "/api/v1/documents/{document_id}/exchange-package": {"post"},
+    "/api/v1/documents/{document_id}/receipt-package": {"post"},
     "/api/v1/exchange-packages": {"get"},
     "/api/v1/exchange-packages/{package_id}": {"get"},
     "/api/v1/exchange-packages/{package_id}/download": {"get"},
