@@ -14,7 +14,8 @@ The outgoing documents enter their process at 分发 the way the exchange tests 
 (the drafting chain is shown by drafting.demo): numbered, the final PDF uploaded, one
 用印 record with the agency's registered seal. Dispatching, signing for and refusing go
 through the services. The late one's sign-for due time is set in the past after its
-dispatch (the demo has no clock to wait on). Running it again adds nothing.
+dispatch (the demo has no clock to wait on) and the reminder scan flags it. Running it
+again adds nothing.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _sign_for(ctx, incoming, clerk: str) -> None:
 def _make_late(incoming, hours: int = 20) -> None:
     past = timezone.now() - timedelta(hours=hours)
     Task.objects.filter(document=incoming, node_kind=NodeKind.SIGN_FOR, status=TaskStatus.OPEN).update(
-        due_at=past, original_due_at=past)
+        due_at=past, original_due_at=past, next_reminder_at=past)
 
 
 @transaction.atomic
@@ -102,6 +103,9 @@ def load(ctx) -> None:
     _, (late,) = _dispatch(ctx, gov, "wenshu", "chengban1", number=f"示府办函〔{year}〕63号", urgency="特急",
                            title="示范市人民政府办公室关于立即开展雨雪冰冻天气道路安全检查的紧急通知", main=[jtj])
     _make_late(late.incoming)
+    from deadlines import reminders
+
+    reminders.scan()  # flagged to 市交通局's office (the clerk, the office director) like any late one
     _, (refused,) = _dispatch(ctx, gov, "wenshu", "chengban1", number=f"示府办函〔{year}〕64号",
                               title="示范市人民政府办公室关于做好中小学校舍安全排查的通知", main=[jtj])
     flow.reject(refused.incoming.pk, actor=ctx.p("jtj_wenshu"), reason="校舍安全排查不属于本局职责，请改送市教育局。",

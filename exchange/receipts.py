@@ -29,8 +29,8 @@ SENDER_POSTS = ("clerk", "office_director", "secretary")
 def _delivery_of(document) -> Delivery | None:
     if document is None or document.direction != "incoming":
         return None
-    return (Delivery.objects.select_for_update().filter(incoming=document)
-            .select_related("document", "document__agency", "document__drafted_by", "agency").first())
+    # The engine holds the incoming document's row lock: no second lock needed here.
+    return Delivery.objects.filter(incoming=document).select_related("document", "document__agency").first()
 
 
 def sender_people(delivery: Delivery) -> list:
