@@ -126,8 +126,11 @@ def synthetic_rows(count, rng, gov, senders, divisions, other_agencies, vendor):
     """Yield SearchEntry rows (tuples in SearchEntry column order) of synthetic documents.
     Text comes from pools made once (titles, bodies of three sentences, opinions), each
     tokenised by search.segment exactly as the indexer does."""
+    from search.backends.base import AGENCY_SHIFT, DAY_SHIFT
     from search.indexing import facet
     from search.segment import token_text
+
+    assert (AGENCY_SHIFT, DAY_SHIFT) == (47, 31)
 
     titles, sentences, opinions = vocabulary()
     titles = [(t, token_text(t, unigrams=True)) for t in titles]
@@ -179,9 +182,9 @@ def synthetic_rows(count, rng, gov, senders, divisions, other_agencies, vendor):
                  f"u{urgency or '0'} dr{direction} n{unit_id}" + ("" if outgoing else f" f{sid}"))
         received = f"{day} 01:00:00{tz}"
         yield (
-            (epoch_days << 32) + doc_id, doc_id, agency_id, secrecy, day, direction, kind, year, status, urgency,
+            (agency_id << 47) + (epoch_days << 31) + doc_id, doc_id, agency_id, secrecy, day, direction, kind, year, status, urgency,
             unit_id, f"|{unit_id}|", received, day if outgoing else None, received, title, number, sender_name,
-            scope, title_tok, f"{code} {year} {n} {n}号 {sender_tok} {unit_tok}",
+            scope, title_tok, f"{year} {n} {n}号 {sender_tok} {unit_tok}",
             "" if secrecy else body_tok, op_tok, "" if secrecy else body, op,
         )
 

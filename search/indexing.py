@@ -137,7 +137,7 @@ def build_entries(documents) -> list[SearchEntry]:
         meta = " ".join(x for x in [d.doc_number, sender, unit_names.get(d.lead_unit_id, ""), d.signer,
                                     d.main_recipients] if x)
         entries.append(SearchEntry(
-            id=order_key(doc_date, d.pk), scope_tokens=" ".join(scope_tokens(
+            id=order_key(d.agency_id, doc_date, d.pk), scope_tokens=" ".join(scope_tokens(
                 agency_id=d.agency_id, secrecy=d.secrecy, year=doc_date.year, doc_type=d.doc_type,
                 status=d.status, urgency=d.urgency, direction=d.direction, units=units, sender_id=d.sender_id)),
             document_id=d.pk, agency_id=d.agency_id, secrecy=d.secrecy or "", doc_date=doc_date,

@@ -12,7 +12,7 @@ from django.db import models
 
 
 class SearchEntry(models.Model):
-    # The id is the order key (search.backends.base.order_key): date, then document.
+    # The id is the order key (search.backends.base.order_key): agency, date, document.
     id = models.BigIntegerField(primary_key=True)
     document = models.OneToOneField("documents.Document", on_delete=models.CASCADE, related_name="search_entry")
     agency_id = models.BigIntegerField(db_index=False)

@@ -10,7 +10,8 @@ count counts only that:
 
 * office staff of an agency (the posts for which visible_documents returns the agency's
   unclassified documents) search those straight in the index (scope tokens
-  ``a<agency> s0``: no list of ids, so a query over a million documents stays fast), plus
+  their agency's id range, not classified: no list of ids, so a query over a million
+  documents stays fast), plus
   those of the matching classified documents that visible_documents gives them (the
   matching classified ids are checked against visible_documents by primary key);
 * everyone else searches the id list of visible_documents(person) (a few hundred ids).
@@ -33,7 +34,6 @@ from org.selectors import has_post
 
 from . import indexing
 from .backends import Branch, Query, get_backend
-from .backends.base import key_range
 from .indexing import facet
 from .models import SearchEntry
 from .segment import highlight_words, query_terms
@@ -153,11 +153,12 @@ def _branches(person, backend, query: Query) -> list[Branch]:
         # The agency's unclassified documents straight from the index; of the classified
         # ones that match, only those visible_documents lets this person see (checked by
         # primary key: a handful, not the agency's whole classified register).
-        scope = [f"a{person.agency_id}"]
-        # "not classified" rather than "s0": s0 is on nearly every row, s1 on a few, so the
-        # full-text index intersects a short list instead of a million-entry one.
-        branches = [Branch(scope=scope, exclude=["s1"])]
-        candidates = backend.matching_document_ids(query, Branch(scope=[*scope, "s1"]), CLASSIFIED_CAP)
+        # The agency is an id range (search/backends/base.py); "not classified" rather than
+        # "s0": s0 is on nearly every row, s1 on a few, so the full-text index checks a
+        # short list instead of a million-entry one.
+        agency = person.agency_id
+        branches = [Branch(agency=agency, exclude=["s1"])]
+        candidates = backend.matching_document_ids(query, Branch(agency=agency, scope=["s1"]), CLASSIFIED_CAP)
         if candidates:
             seen = list(visible.filter(pk__in=candidates).values_list("pk", flat=True))
             if seen:
@@ -182,8 +183,7 @@ def search(person, q: str = "", filters: Filters | None = None, sort: str = "dat
         indexing.refresh(full=False)
     backend = get_backend()
     results.backend = backend.name
-    lo, hi = key_range(filters.date_from, filters.date_to)
-    query = Query(terms=terms, facets=filters.facets(), key_from=lo, key_to=hi,
+    query = Query(terms=terms, facets=filters.facets(), date_from=filters.date_from, date_to=filters.date_to,
                   sort=sort, offset=(page - 1) * page_size, limit=page_size)
     query.branches = _branches(person, backend, query)
     if not query.branches:

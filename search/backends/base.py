@@ -1,19 +1,20 @@
 """The interface of a search backend and the pieces every backend shares.
 
-An index row's id is its *order key*: ``days since 1970-01-01 of the document date``
-shifted left 32 bits, plus the document id. Ordering by id therefore orders by date (then
-by document), both full-text structures keep their postings in id order, and "newest
-first" walks them backwards and stops after one page — no sort over the matches, however
-many there are. A date range is an id range.
+An index row's id is its *order key*: the agency (16 bits), the document date (days since
+1970, 16 bits) and the document id (31 bits). An agency's documents are one id range, in
+date order; both full-text structures keep their postings in id order, so a clerk's query
+reads only their agency's slice of each posting list (FTS5 and PostgreSQL seek to a rowid),
+"newest first" walks it backwards and stops after one page — no sort over the matches,
+however many there are — and a date range is a narrower id range.
 
 Everything the search filters on besides the date (agency, 密级 class, year, 文种, status,
 urgency, direction, units, sender) is also written as *scope tokens* (``a12 s0 y2026 t函 …``)
-into the full-text structure, so a clerk's query over a whole agency is one intersection
-of posting lists inside the full-text index, and the count is the size of that
-intersection: no row of documents is read to filter.
+into the full-text structure, so filtering is an intersection of posting lists inside the
+full-text index (PostgreSQL also intersects with the agency's lexeme ``_a12``) and the
+count is the size of that intersection: no row of documents is read to filter.
 
 A query has one or more *branches* whose results are disjoint and merged: an office
-clerk's unclassified documents (scope tokens ``a<agency> s0``), and the classified
+clerk's unclassified documents (their agency's id range, NOT ``s1``), and the classified
 documents visible_documents lets them see (a short list of ids); anyone else has one
 branch, the id list of their visible documents.
 
@@ -34,19 +35,24 @@ RANK_CANDIDATES = 500
 COUNT_CAP = 10_000
 
 
-def order_key(doc_date: date, document_id: int) -> int:
-    return ((doc_date - EPOCH).days << 32) + int(document_id)
+AGENCY_SHIFT, DAY_SHIFT = 47, 31  # agency: 16 bits, day: 16 bits (to 2149), document: 31 bits
 
 
-def key_range(date_from: date | None, date_to: date | None) -> tuple[int | None, int | None]:
-    lo = order_key(date_from, 0) if date_from else None
-    hi = order_key(date_to, 0) + (1 << 32) - 1 if date_to else None
+def order_key(agency_id: int, doc_date: date, document_id: int) -> int:
+    return (int(agency_id) << AGENCY_SHIFT) + ((doc_date - EPOCH).days << DAY_SHIFT) + int(document_id)
+
+
+def key_range(agency_id: int, date_from: date | None, date_to: date | None) -> tuple[int, int]:
+    """The ids of an agency's documents dated within [date_from, date_to]."""
+    lo = order_key(agency_id, date_from or EPOCH, 0)
+    hi = (order_key(agency_id, date_to, 0) + (1 << DAY_SHIFT) - 1) if date_to else ((int(agency_id) + 1) << AGENCY_SHIFT) - 1
     return lo, hi
 
 
 @dataclass
 class Branch:
     scope: list[str] = field(default_factory=list)  # required scope tokens
+    agency: int | None = None  # all of the branch lies in this agency's id range
     document_ids: list[int] | None = None  # None: no id restriction
     exclude: list[str] = field(default_factory=list)  # scope tokens that must be absent
 
@@ -56,8 +62,8 @@ class Query:
     terms: list[list[str]]  # each term: tokens that must all be present
     facets: list[list[str]] = field(default_factory=list)  # each: one of these scope tokens
     branches: list[Branch] = field(default_factory=list)
-    key_from: int | None = None
-    key_to: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
     sort: str = "date"  # "date" or "relevance"
     offset: int = 0
     limit: int = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query
+from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query, key_range
 
 WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
 
@@ -25,6 +25,8 @@ def tsquery(query: Query, branch: Branch) -> str:
     for term in query.terms:
         parts += [_q(t) for t in term]
     parts += [_q("_" + t) for t in branch.scope]
+    if branch.agency is not None:  # the GIN index intersects with the agency's lexeme too
+        parts.append(_q(f"_a{int(branch.agency)}"))
     for group in query.facets:
         parts.append("(" + " | ".join(_q("_" + t) for t in group) + ")")
     parts += ["!" + _q("_" + t) for t in branch.exclude]
@@ -37,15 +39,22 @@ class PostgresBackend(Backend):
     def _where(self, query, branch):
         tsq = tsquery(query, branch)
         where, params = (["tsv @@ %s::tsquery"], [tsq]) if tsq else (["TRUE"], [])
-        if query.key_from is not None:
-            where.append("id >= %s")
-            params.append(query.key_from)
-        if query.key_to is not None:
-            where.append("id <= %s")
-            params.append(query.key_to)
-        if branch.document_ids is not None:
-            where.append("document_id = ANY(%s)")
-            params.append(list(branch.document_ids))
+        if branch.agency is not None:
+            lo, hi = key_range(branch.agency, query.date_from, query.date_to)
+            where.append("id BETWEEN %s AND %s")
+            params += [lo, hi]
+        if branch.document_ids is not None or (branch.agency is None and (query.date_from or query.date_to)):
+            inner, inner_params = [], []
+            if branch.document_ids is not None:
+                inner.append("document_id IN (" + ",".join(str(int(i)) for i in branch.document_ids) + ")")
+            if branch.agency is None and query.date_from:
+                inner.append("doc_date >= %s")
+                inner_params.append(query.date_from)
+            if branch.agency is None and query.date_to:
+                inner.append("doc_date <= %s")
+                inner_params.append(query.date_to)
+            where.append(f"id IN (SELECT id FROM search_searchentry WHERE {' AND '.join(inner)})")
+            params += inner_params
         return " AND ".join(where), params
 
     def matching_document_ids(self, query, branch, cap):

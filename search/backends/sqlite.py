@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query
+from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query, key_range
 
 TEXT = "{title_tokens number_tokens body_tokens opinion_tokens}"
 # bm25 weights by column: title, number/sender, body, opinions, scope.
@@ -42,15 +42,22 @@ class SqliteBackend(Backend):
         # No term and no scope token (someone's visible ids with a date range only): the
         # rowid list alone (FTS5 looks rowids up one by one).
         where, params = (["search_fts MATCH %s"], [expr]) if expr else (["1"], [])
-        if query.key_from is not None:
-            where.append("rowid >= %s")
-            params.append(query.key_from)
-        if query.key_to is not None:
-            where.append("rowid <= %s")
-            params.append(query.key_to)
-        if branch.document_ids is not None:
-            ids = ",".join(str(int(i)) for i in branch.document_ids)
-            where.append(f"rowid IN (SELECT id FROM search_searchentry WHERE document_id IN ({ids}))")
+        if branch.agency is not None:
+            lo, hi = key_range(branch.agency, query.date_from, query.date_to)
+            where.append("rowid BETWEEN %s AND %s")
+            params += [lo, hi]
+        if branch.document_ids is not None or (branch.agency is None and (query.date_from or query.date_to)):
+            inner, inner_params = [], []
+            if branch.document_ids is not None:
+                inner.append("document_id IN (" + ",".join(str(int(i)) for i in branch.document_ids) + ")")
+            if branch.agency is None and query.date_from:
+                inner.append("doc_date >= %s")
+                inner_params.append(query.date_from)
+            if branch.agency is None and query.date_to:
+                inner.append("doc_date <= %s")
+                inner_params.append(query.date_to)
+            where.append(f"rowid IN (SELECT id FROM search_searchentry WHERE {' AND '.join(inner)})")
+            params += inner_params
         return " AND ".join(where), params
 
     def matching_document_ids(self, query, branch, cap):
