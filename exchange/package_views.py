@@ -21,6 +21,7 @@ from org.models import Agency
 from web.views.common import paginate, person_required, refuse
 
 from . import package as packages
+from . import package_receipts
 from .models import Delivery, ExchangePackage, TrustedKey
 
 DIRECTIONS = {"export": ExchangePackage.Direction.EXPORT, "import": ExchangePackage.Direction.IMPORT}
@@ -83,7 +84,10 @@ def package_import(request):
                           {"package": refused, "contents": {}, "just_refused": True}, status=400)
         refuse(request, exc)
         return redirect("exchange_packages:list")
-    messages.success(request, f"交换包已验证并导入：《{package.document.title}》已送本机关签收。")
+    if package.kind == ExchangePackage.Kind.RECEIPT:
+        messages.success(request, f"回执包已验证：{package.counterpart}已签收《{package.document.title}》，已登记回执。")
+    else:
+        messages.success(request, f"交换包已验证并导入：《{package.document.title}》已送本机关签收。")
     return redirect("exchange_packages:detail", pk=package.pk)
 
 
@@ -143,6 +147,22 @@ def package_export(request, document_id):
         refuse(request, exc)
         return redirect("web:document", pk=document.pk)
     messages.success(request, f"已生成外部交换包“{package.name}”并用本机关电子印章密钥签名，请下载后交付对方机关。")
+    return redirect("exchange_packages:detail", pk=package.pk)
+
+
+@require_POST
+@person_required
+def receipt_export(request, document_id):
+    person = request.person
+    try:
+        document = get_visible(person, document_id)
+        package = package_receipts.export_receipt(document, person)
+    except NotFound:
+        raise Http404("未找到该公文或您无权查看。") from None
+    except DomainError as exc:
+        refuse(request, exc)
+        return redirect("web:document", pk=document_id)
+    messages.success(request, f"已生成回执包“{package.name}”并签名，请下载后交付{package.counterpart or '发文机关'}。")
     return redirect("exchange_packages:detail", pk=package.pk)
 
 

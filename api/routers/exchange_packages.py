@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from exchange import package as packages
+from exchange import package_receipts
 from exchange.models import Delivery, ExchangePackage
 from gongwen.errors import NotFound
 
@@ -27,6 +28,7 @@ class ExchangePackageOut(Schema):
     id: int
     direction: str = Field(description="export（导出）/ import（导入）")
     direction_display: str
+    kind: str = Field(description="document（公文交换包）/ receipt（回执包）")
     status: str = Field(description="ok（有效）/ refused（已拒收）")
     status_display: str
     document_id: int | None = Field(description="公文（导出的发文，或导入后生成的收文）")
@@ -44,8 +46,9 @@ class ExchangePackageOut(Schema):
 
 
 class ExchangePackageDetailOut(ExchangePackageOut):
-    metadata: dict = Field(description="公文元数据（GB/T 33480 元素名为键）及文件清单")
-    history: list[dict] = Field(description="发送机关的办理记录")
+    metadata: dict = Field(description="公文元数据（GB/T 33480 元素名为键）及文件清单（回执包为空）")
+    history: list[dict] = Field(description="发送机关的办理记录（回执包为空）")
+    receipt: dict = Field(description="回执内容（回执类别、签收人、签收时间、收文编号等；公文交换包为空）")
 
 
 class ExchangePackageExportIn(Schema):
@@ -61,6 +64,7 @@ class ExchangePackageFilter(Schema):
 def _out(package: ExchangePackage, *, detail: bool = False) -> dict:
     out = {
         "id": package.pk, "direction": package.direction, "direction_display": package.get_direction_display(),
+        "kind": package.kind,
         "status": package.status, "status_display": package.get_status_display(),
         "document_id": package.document_id, "delivery_id": package.delivery_id, "counterpart": package.counterpart,
         "name": package.name, "size": package.size, "sha256": package.sha256, "signer": package.signer,
@@ -71,7 +75,8 @@ def _out(package: ExchangePackage, *, detail: bool = False) -> dict:
     }
     if detail:
         contents = packages.contents(package)
-        out.update(metadata=contents.get("metadata", {}), history=contents.get("history", []))
+        out.update(metadata=contents.get("metadata", {}), history=contents.get("history", []),
+                   receipt=contents.get("receipt", {}))
     return out
 
 
@@ -93,6 +98,17 @@ def export_package(request, document_id: PathId, payload: ExchangePackageExportI
     return Status(201, _out(package, detail=True))
 
 
+@router.post("/documents/{document_id}/receipt-package",
+             response={201: ExchangePackageDetailOut, **error_responses(*ERRORS_WRITE)},
+             summary="生成回执包",
+             description="经外部交换包导入并已签收的收文，由本机关办公室人员生成回执包（已签收回执，用本机关电子印章密钥签名），"
+                         "交付发文机关；发文机关通过“导入外部交换包”导入后登记该分发的回执。")
+def export_receipt(request, document_id: PathId):
+    me = caller(request)
+    package = package_receipts.export_receipt(visible_document(me, document_id), me)
+    return Status(201, _out(package, detail=True))
+
+
 @router.get("/exchange-packages", response={200: list[ExchangePackageOut], **error_responses(*ERRORS_READ, 403)},
             summary="本机关的外部交换包", description="导出、导入和已拒收的交换包（新的在前），仅本机关办公室人员。")
 def list_packages(request, filters: Query[ExchangePackageFilter]):
@@ -109,7 +125,8 @@ def list_packages(request, filters: Query[ExchangePackageFilter]):
              summary="导入外部交换包",
              description="multipart/form-data：file（交换包 ZIP）。核验结构、每个文件的 SHA-256、签名公钥是否为安全保密管理员"
                          "为发送机关登记的公钥、SM2 签名；通过后生成本机关收文并进入签收环节。未通过时记录为已拒收"
-                         "并返回 400，detail 写明原因（签名无效、文件摘要不符、未登记的发送机关公钥等）。")
+                         "并返回 400，detail 写明原因（签名无效、文件摘要不符、未登记的发送机关公钥等）。"
+                         "回执包（含 receipt.json）同样由此导入，验证后登记对应系统外分发的回执。")
 def import_package(request, file: File[UploadedFile]):
     me = caller(request)
     package = packages.import_package(me.agency, me, file.name or "", file.read(settings.MAX_UPLOAD_BYTES + 1))

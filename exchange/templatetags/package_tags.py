@@ -10,6 +10,7 @@ from django import template
 from web.templatetags.gongwen import cn_datetime
 
 from .. import package as packages
+from .. import package_receipts
 from ..models import ExchangePackage
 
 register = template.Library()
@@ -31,10 +32,12 @@ def package_panel(context, document):
     made = list(ExchangePackage.objects.filter(document=document).order_by("-at", "-id")[:10])
     deliveries = packages.exportable_deliveries(document) if document.is_outgoing else []
     can_export = bool(deliveries) and not document.secrecy
-    if not made and not can_export:
+    can_receipt = (not document.is_outgoing and package_receipts.imported_from(document) is not None
+                   and package_receipts.sign_for_event(document) is not None)
+    if not made and not can_export and not can_receipt:
         return {"show": False}
     return {"show": True, "document": document, "deliveries": deliveries, "can_export": can_export,
-            "packages": made}
+            "can_receipt": can_receipt, "packages": made}
 
 
 @register.filter

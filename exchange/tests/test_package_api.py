@@ -97,7 +97,7 @@ def test_import_page_accepts_and_refuses_with_a_clear_result(office, client):
     package = ExchangePackage.objects.get(direction="import", status="ok")
     assert response.status_code == 302 and response.url == reverse("exchange_packages:detail", args=[package.pk])
     html = client.get(response.url).content.decode()
-    assert "验证通过，已导入" in html and doc.title in html and "待签收" in html
+    assert "验证通过，已导入" in html and doc.title in html and "已送签收" in html
     listing = client.get(reverse("exchange_packages:list") + "?show=refused").content.decode()
     assert "已拒收" in listing and "篡改.zip" in listing
     # The imported document's page lists the package.

@@ -114,3 +114,33 @@ def test_receipt_only_for_imported_documents(office, imported):
     doc, _delivery, _incoming = imported
     with refused("不是经外部交换包导入的收文"):
         receipts.export_receipt(doc, o.clerk)
+
+
+def test_receipt_page_and_api(office, imported, client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from api.tests.helpers import ApiClient
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    o = office
+    doc, delivery, incoming = imported
+    signed(o, incoming)
+    client.force_login(o.dept_clerk.user)
+    html = client.get(reverse("web:document", args=[incoming.pk])).content.decode()
+    assert "生成回执包" in html
+    response = client.post(reverse("exchange_packages:receipt_export", args=[incoming.pk]))
+    package = ExchangePackage.objects.get(kind="receipt")
+    assert response.status_code == 302 and response.url == reverse("exchange_packages:detail", args=[package.pk])
+    detail = client.get(response.url).content.decode()
+    assert "回执包" in detail and "蒋文书" in detail and "签收时间" in detail
+    # Through the API: a second receipt package, imported by the sender.
+    api = ApiClient(Client())
+    made = api.post(o.dept_clerk, f"/documents/{incoming.pk}/receipt-package", {})
+    assert made.status_code == 201 and made.json()["kind"] == "receipt" and made.json()["receipt"]["签收人"] == "蒋文书"
+    data = api.get(o.dept_clerk, made.json()["download_url"]).content
+    back = api.upload(o.clerk, "/exchange-packages/import", {"file": SimpleUploadedFile("回执.zip", data)})
+    assert back.status_code == 201, back.content
+    assert (back.json()["kind"], back.json()["delivery_id"], back.json()["document_id"]) == ("receipt", delivery.pk, doc.pk)
+    assert Receipt.objects.get(delivery=delivery).source == Receipt.Source.PACKAGE
