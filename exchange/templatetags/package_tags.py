@@ -26,18 +26,26 @@ def _person(context):
 
 @register.inclusion_tag("exchange/package_panel.html", takes_context=True)
 def package_panel(context, document):
+    """One query for most pages: the document's packages (the navigation context already
+    knows whether the person is office staff)."""
     person = _person(context)
-    if document is None or person is None or not packages._is_office(person, document.agency_id):
+    if document is None or person is None or person.agency_id != document.agency_id:
         return {"show": False}
-    made = list(ExchangePackage.objects.filter(document=document).order_by("-at", "-id")[:10])
-    deliveries = packages.exportable_deliveries(document) if document.is_outgoing else []
-    can_export = bool(deliveries) and not document.secrecy
-    can_receipt = (not document.is_outgoing and package_receipts.imported_from(document) is not None
+    nav = context.get("nav") or {}
+    office = nav.get("is_office") if nav.get("person") == person else packages._is_office(person, document.agency_id)
+    if not office:
+        return {"show": False}
+    rows = list(ExchangePackage.objects.filter(document=document).order_by("-at", "-id"))
+    deliveries = packages.exportable_deliveries(document) if document.is_outgoing and not document.secrecy else []
+    can_export = bool(deliveries)
+    imported = any(p.direction == ExchangePackage.Direction.IMPORT and p.kind == ExchangePackage.Kind.DOCUMENT
+                   and p.status == ExchangePackage.Status.OK for p in rows)
+    can_receipt = (imported and not document.is_outgoing
                    and package_receipts.sign_for_event(document) is not None)
-    if not made and not can_export and not can_receipt:
+    if not rows and not can_export and not can_receipt:
         return {"show": False}
     return {"show": True, "document": document, "deliveries": deliveries, "can_export": can_export,
-            "can_receipt": can_receipt, "packages": made}
+            "can_receipt": can_receipt, "packages": rows[:10]}
 
 
 @register.filter
