@@ -5,7 +5,6 @@ service and render; refusals show as Chinese alerts and write nothing."""
 
 from __future__ import annotations
 
-import io
 from urllib.parse import quote
 
 from django.conf import settings
@@ -15,13 +14,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from documents import storage
 from gongwen.errors import DomainError, NotFound
 from org.models import Agency, Person
+from web.excel import ledger_xlsx
 from web.templatetags.gongwen import cn_datetime
 from web.views.common import paginate, person_required, refuse
 
@@ -61,28 +58,12 @@ def print_ledger(request):
 @person_required
 def export(request):
     f, _ = _ledger_context(request)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("用印登记簿")
-    for i, (_, width) in enumerate(COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    header = []
-    for name, _ in COLUMNS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    ws.append(header)
-    for n, use in enumerate(selectors.ledger(request.person, f).iterator(chunk_size=500), start=1):
-        ws.append([n, cn_datetime(use.used_at), use.doc_number, use.title, use.signers, use.copies, use.seal.name,
-                   use.used_by.name, use.sm3, use.note])
-    buffer = io.BytesIO()
-    wb.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (f"attachment; filename=\"seal-ledger-{stamp}.xlsx\"; "
-                                       f"filename*=UTF-8''{quote('用印登记簿')}-{stamp}.xlsx")
-    return response
+    rows = ([n, cn_datetime(use.used_at), use.doc_number, use.title, use.signers, use.copies, use.seal.name,
+             use.used_by.name, use.sm3, use.note]
+            for n, use in enumerate(selectors.ledger(request.person, f).iterator(chunk_size=500), start=1))
+    return ledger_xlsx("用印登记簿", COLUMNS, rows, filename=f"用印登记簿-{stamp}.xlsx",
+                       ascii_filename=f"seal-ledger-{stamp}.xlsx")
 
 
 # --- the seal registry ---------------------------------------------------------------------------

@@ -3,19 +3,14 @@ the same filters (``selectors.parse_filter``) and read the same report."""
 
 from __future__ import annotations
 
-import io
-from urllib.parse import quote
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from gongwen.errors import DomainError, PermissionDenied
 from org.models import Unit
+from web.excel import Sheet, xlsx_response
 from web.views.common import person_required
 
 from . import access, selectors
@@ -101,45 +96,21 @@ def export(request):
         scope, f, report = _report(request)
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
-    wb = Workbook(write_only=True)
     place = report.agency.name if report.agency else "全部机关"
     if report.unit:
         place += report.unit.name
+    as_of = f"统计截至{timezone.localtime(report.as_of):%Y年%m月%d日 %H:%M}" if report.as_of else ""
+    sheets = []
     for table in [*tables(report), *control_tables(_control(scope, f))]:
-        ws = wb.create_sheet(table.title[:31])
-        ws.column_dimensions["A"].width = 24
-        for i in range(len(table.columns)):
-            ws.column_dimensions[_column_letter(i + 1)].width = 12
-        ws.append([f"{place}{report.period}{table.title}"])
-        ws.append([f"统计截至{timezone.localtime(report.as_of):%Y年%m月%d日 %H:%M}" if report.as_of else ""])
-        header = []
-        for name in [table.first, *[c.label + SUFFIX.get(c.kind, "") for c in table.columns]]:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center", wrap_text=True)
-            header.append(cell)
-        ws.append(header)
-        for label, cells in table.rows:
-            ws.append([label, *[_excel(v, c) for v, c in zip(cells, table.columns, strict=True)]])
+        rows = [[label, *[_excel(v, c) for v, c in zip(cells, table.columns, strict=True)]]
+                for label, cells in table.rows]
         if table.total is not None:
-            ws.append(["合计", *[_excel(v, c) for v, c in zip(table.total, table.columns, strict=True)]])
-        if table.note:
-            ws.append([])
-            ws.append([table.note])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    name = f"月度统计-{f.year}{f.month:02d}.xlsx"
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (f"attachment; filename=\"stats-{f.year}{f.month:02d}.xlsx\"; "
-                                       f"filename*=UTF-8''{quote(name)}")
-    return response
-
-
-def _column_letter(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n + 1)
+            rows.append(["合计", *[_excel(v, c) for v, c in zip(table.total, table.columns, strict=True)]])
+        columns = [(table.first, 24), *[(c.label + SUFFIX.get(c.kind, ""), 12) for c in table.columns]]
+        sheets.append(Sheet(table.title, columns, rows, heading=[f"{place}{report.period}{table.title}", as_of],
+                            notes=[table.note] if table.note else []))
+    return xlsx_response(sheets, filename=f"月度统计-{f.year}{f.month:02d}.xlsx",
+                         ascii_filename=f"stats-{f.year}{f.month:02d}.xlsx")
 
 
 def _excel(value, column):

@@ -4,7 +4,6 @@ parse, call one service and render; refusals show as Chinese alerts and write no
 
 from __future__ import annotations
 
-import io
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -13,15 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from documents.access import get_visible as visible_document
 from flow.models import Opinion
 from gongwen.errors import DomainError, NotFound
 from org.models import Person, Unit
 from org.selectors import leaders
+from web.excel import ledger_xlsx
 from web.templatetags.gongwen import cn_datetime
 from web.views.common import paginate, person_required, refuse
 
@@ -75,27 +72,10 @@ def _row(item: SupervisionItem) -> list:
 @person_required
 def export(request):
     f, _ = _filter_context(request)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("督办台账")
-    for i, (_, width) in enumerate(COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    header = []
-    for name, _ in COLUMNS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    ws.append(header)
-    for item in selectors.with_assist_units(selectors.ledger(request.person, f)).iterator(chunk_size=500):
-        ws.append(_row(item))
-    buffer = io.BytesIO()
-    wb.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (f"attachment; filename=\"supervision-{stamp}.xlsx\"; "
-                                       f"filename*=UTF-8''{quote('督办台账')}-{stamp}.xlsx")
-    return response
+    items = selectors.with_assist_units(selectors.ledger(request.person, f)).iterator(chunk_size=500)
+    return ledger_xlsx("督办台账", COLUMNS, (_row(item) for item in items), filename=f"督办台账-{stamp}.xlsx",
+                       ascii_filename=f"supervision-{stamp}.xlsx")
 
 
 @person_required

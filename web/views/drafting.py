@@ -12,9 +12,6 @@ recognised by their numbering (一、（一）1.（1）).
 
 from __future__ import annotations
 
-import io
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
@@ -36,6 +33,7 @@ from flow.models import NodeKind, Opinion, TaskRole
 from gongwen.errors import DomainError, NotFound
 from org.models import LEADER_POSTS, Person, Post
 
+from ..excel import ledger_xlsx
 from ..forms_drafting import LEVELS, DocxUploadForm, DraftForm, JointSignOffForm, VoidForm
 from .common import person_required, preview_pages, refuse, visible_document
 
@@ -480,37 +478,17 @@ def ledger_print(request):
 
 @person_required
 def ledger_export(request):
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     ctx = _ledger(request)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"发文登记簿{ctx['year']}"
-    ws.append([f"{request.person.agency.name}发文登记簿（{ctx['year']}年）"])
-    ws["A1"].font = Font(bold=True, size=14)
-    header = ["代字", "序号", "发文字号", "标题", "拟稿单位", "签发人", "成文日期", "编号人", "编号时间", "状态",
-              "作废理由"]
-    ws.append(header)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for r in ctx["rows"]:
-        d = r.document
-        ws.append([r.series.code, r.seq, r.number, d.title, d.lead_unit.name if d.lead_unit_id else "", d.signer,
-                   compose.cn_date(d.issued_on), r.allocated_by.name,
-                   timezone.localtime(r.allocated_at).strftime("%Y-%m-%d %H:%M"), "作废" if r.is_void else "有效",
-                   r.void_reason])
-    for col, width in zip("ABCDEFGHIJK", (10, 6, 22, 50, 14, 12, 16, 10, 17, 6, 30), strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=3):
-        row[3].alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    name = f"发文登记簿-{ctx['year']}.xlsx"
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=\"ledger-{ctx['year']}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return response
+    columns = [("代字", 10), ("序号", 6), ("发文字号", 22), ("标题", 50), ("拟稿单位", 14), ("签发人", 12),
+               ("成文日期", 16), ("编号人", 10), ("编号时间", 17), ("状态", 6), ("作废理由", 30)]
+    rows = ([r.series.code, r.seq, r.number, r.document.title,
+             r.document.lead_unit.name if r.document.lead_unit_id else "", r.document.signer,
+             compose.cn_date(r.document.issued_on), r.allocated_by.name,
+             timezone.localtime(r.allocated_at).strftime("%Y-%m-%d %H:%M"), "作废" if r.is_void else "有效",
+             r.void_reason] for r in ctx["rows"])
+    return ledger_xlsx(f"发文登记簿{ctx['year']}", columns, rows, filename=f"发文登记簿-{ctx['year']}.xlsx",
+                       ascii_filename=f"ledger-{ctx['year']}.xlsx",
+                       heading=[f"{request.person.agency.name}发文登记簿（{ctx['year']}年）"], wrap=[3])
 
 
 @require_POST

@@ -1,20 +1,16 @@
 """收文登记簿: the ledger page, its Excel export and its print layout. All three take the
 same filters (documents.selectors.DocumentFilter) over the same restriction."""
 
-import io
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from documents.models import DocType, SlipKind, Status
 from documents.selectors import recent_returns, returns_per_sender
 from documents.selectors import registry as registry_qs
 from org.models import Agency
 
+from ..excel import ledger_xlsx
 from ..filters import document_filter
 from ..templatetags.gongwen import cn_datetime
 from .common import paginate, person_required
@@ -57,26 +53,10 @@ def registry(request):
 @person_required
 def export(request):
     f, _ = _filter_context(request)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("收文登记簿")
-    for i, (_, width) in enumerate(COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    header = []
-    for name, _ in COLUMNS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    ws.append(header)
-    for d in registry_qs(request.person, f).iterator(chunk_size=1000):
-        ws.append(_row(d))
-    buffer = io.BytesIO()
-    wb.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=\"registry-{stamp}.xlsx\"; filename*=UTF-8''%E6%94%B6%E6%96%87%E7%99%BB%E8%AE%B0%E7%B0%BF-{stamp}.xlsx"
-    return response
+    rows = (_row(d) for d in registry_qs(request.person, f).iterator(chunk_size=1000))
+    return ledger_xlsx("收文登记簿", COLUMNS, rows, filename=f"收文登记簿-{stamp}.xlsx",
+                       ascii_filename=f"registry-{stamp}.xlsx")
 
 
 @person_required
