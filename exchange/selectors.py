@@ -253,7 +253,8 @@ def box(person, agency) -> list[dict]:
     tasks = (Task.objects.filter(document__agency=agency, node_kind=NodeKind.SIGN_FOR, status=TaskStatus.OPEN,
                                  document__delivered_by__isnull=False,
                                  document__in=visible_documents(person))
-             .select_related("document", "document__delivered_by", "assignee").order_by("document__received_at", "id"))
+             .select_related("document", "document__sender", "document__delivered_by")
+             .order_by("document__received_at", "id"))
     seen, result = set(), []
     for t in tasks:
         if t.document_id in seen:
