@@ -147,6 +147,10 @@ def synthetic_rows(count, rng, gov, senders, divisions, other_agencies, vendor):
                     for a in senders]
     own = (gov.pk, gov.code + "发", gov.name, token_text(gov.code + "发", unigrams=True) + " "
            + token_text(gov.name, unigrams=True))
+    issuers = {a.pk: (a.pk, a.code + "发", a.name, token_text(a.code + "发", unigrams=True) + " "
+                      + token_text(a.name, unigrams=True)) for a in other_agencies}
+    issuers[gov.pk] = own
+    other_ids = [a.pk for a in other_agencies]
     units = [(u.pk, token_text(u.name, unigrams=True)) for u in divisions]
     start = date(2019, 1, 1)
     days = []
@@ -161,10 +165,12 @@ def synthetic_rows(count, rng, gov, senders, divisions, other_agencies, vendor):
     n_days, n_titles, n_bodies, n_ops = len(days), len(titles), len(bodies), len(ops)
     for i in range(count):
         doc_id = SYNTHETIC_ID_BASE + i
-        agency_id = gov.pk if rnd() < CLERK_SHARE else other_agencies[int(rnd() * len(other_agencies))]
+        agency_id = gov.pk if rnd() < CLERK_SHARE else other_ids[int(rnd() * len(other_ids))]
         outgoing = rnd() < 0.3
         day, year, epoch_days = days[int(rnd() * n_days)]
-        sid, code, sender_name, sender_tok = own if outgoing else senders_info[int(rnd() * len(senders_info))]
+        # An outgoing document is issued under its own agency's 代字; an incoming one comes from a sender.
+        sid, code, sender_name, sender_tok = (issuers[agency_id] if outgoing
+                                              else senders_info[int(rnd() * len(senders_info))])
         key = (sid, year)
         n = seq[key] = seq.get(key, 0) + 1
         number = f"{code}〔{year}〕{n}号"
@@ -209,9 +215,9 @@ def bulk_load(count, rng, gov, senders, divisions, report):
     others = [Agency(name=f"示范市第{i}委办局", short_name=f"第{i}委办局", code=f"示委{i}", kind=AgencyKind.DEPARTMENT)
               for i in range(1, 31)]
     Agency.objects.bulk_create(others)
-    other_ids = [a.pk for a in Agency.objects.filter(code__startswith="示委")]
     vendor = connection.vendor
-    rows = synthetic_rows(count, rng, gov, senders, divisions, other_ids, vendor)
+    rows = synthetic_rows(count, rng, gov, senders, divisions, list(Agency.objects.filter(code__startswith="示委")),
+                          vendor)
     names = ", ".join(ENTRY_COLUMNS)
     t = time.perf_counter()
     batch = 50_000

@@ -232,7 +232,10 @@ def refresh(full: bool = True) -> int:
             ids |= set(Document.objects.values_list("pk", flat=True))
     if ids:
         load_dictionary()
-        index_documents(ids)
+        try:
+            index_documents(ids)
+        except IntegrityError:  # a concurrent refresh (another request) indexed the same rows
+            log.info("search: concurrent refresh, rows already indexed")
     try:
         with transaction.atomic():
             fresh = SearchState.objects.select_for_update().get(pk=1)
