@@ -24,10 +24,8 @@ def is_registrar(person, agency_id: int | None = None) -> bool:
     """The agency's 机要员 (the person who registers classified documents)."""
     if person is None or person.admin_role or not person.is_active:
         return False
-    qs = person.posts.filter(kind=PostKind.CONFIDENTIAL_CLERK)
-    if agency_id is not None:
-        qs = qs.filter(agency_id=agency_id)
-    return qs.exists()
+    return any(kind == PostKind.CONFIDENTIAL_CLERK and (agency_id is None or agency == agency_id)
+               for kind, _unit, agency in _posts(person))
 
 
 def can_approve(person, agency_id: int) -> bool:
@@ -36,9 +34,17 @@ def can_approve(person, agency_id: int) -> bool:
             and has_post(person, *APPROVER_POSTS))
 
 
+def _posts(person) -> list[tuple]:
+    cache = getattr(person, "_secrecy_posts_cache", None)
+    if cache is None:
+        cache = list(person.posts.values_list("kind", "unit_id", "agency_id"))
+        person._secrecy_posts_cache = cache
+    return cache
+
+
 def _post_q(person) -> Q | None:
     q = None
-    for kind, unit_id, agency_id in person.posts.values_list("kind", "unit_id", "agency_id"):
+    for kind, unit_id, agency_id in _posts(person):
         term = Q(post_kind=kind, document__agency_id=agency_id) & (Q(unit__isnull=True) | Q(unit_id=unit_id))
         q = term if q is None else q | term
     return q
@@ -46,8 +52,12 @@ def _post_q(person) -> Q | None:
 
 def classified_ways_in(person, allowed: list[str]) -> list[QuerySet]:
     """Subqueries (one column: the document id) of the classified documents ``person``
-    reaches other than through tasks and registration; each on its own index."""
+    reaches other than through tasks and registration; each on its own index, and no
+    query of its own (``visible_documents`` stays one query)."""
+    from django.db.models import Exists, OuterRef
+
     from documents.models import Document
+    from org.models import Post
 
     from .models import ClassifiedCopy, CopyStatus, ReadingScope, Registration
 
@@ -60,11 +70,14 @@ def classified_ways_in(person, allowed: list[str]) -> list[QuerySet]:
         return ways
     ways.append(ReadingScope.objects.filter(person_id=person.pk, document__secrecy__in=levels)
                 .values("document_id").order_by())
-    post_q = _post_q(person)
-    if post_q is not None:
-        ways.append(ReadingScope.objects.filter(post_q, person__isnull=True, document__secrecy__in=levels)
-                    .values("document_id").order_by())
-    if is_registrar(person, person.agency_id):
+    # A post of the scope: one the person holds in the document's agency (in the unit, if named).
+    posts = Post.objects.filter(person_id=person.pk, kind=OuterRef("post_kind"), agency_id=OuterRef("document__agency_id"))
+    ways.append(ReadingScope.objects.filter(post_kind__in=Post.objects.filter(person_id=person.pk).values("kind"),
+                                            person__isnull=True, document__secrecy__in=levels)
+                .alias(matched=Exists(posts), matched_unit=Exists(posts.filter(unit_id=OuterRef("unit_id"))))
+                .filter(Q(unit__isnull=True, matched=True) | Q(matched_unit=True))
+                .values("document_id").order_by())
+    if has_post(person, PostKind.CONFIDENTIAL_CLERK):
         ways.append(Document.objects.filter(agency_id=person.agency_id, secrecy__in=levels).values("pk").order_by())
     return ways
 
