@@ -9,7 +9,7 @@ AND, ts_rank scores by the distance between the terms' positions, which mean not
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query, key_range
 
@@ -35,6 +35,15 @@ def tsquery(query: Query, branch: Branch) -> str:
 
 class PostgresBackend(Backend):
     name = "postgresql-tsvector"
+
+    def run(self, query):
+        # A common term's bitmap over a large agency outgrows the default 4 MB work_mem and
+        # goes lossy (every row of a lossy page rechecked, its tsvector read): give the
+        # search's own transaction room for an exact bitmap.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+            return super().run(query)
 
     def _where(self, query, branch):
         tsq = tsquery(query, branch)
