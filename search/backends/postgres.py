@@ -86,18 +86,12 @@ class PostgresBackend(Backend):
             if query.sort == "relevance" and rank_query:
                 if total > RANK_CANDIDATES:
                     capped = True
-                if total >= COUNT_CAP:
-                    # Dense matches: walking the id index backwards finds the newest
-                    # candidates after a few thousand rows, where a bitmap would visit
-                    # every match first.
-                    cursor.execute("SET LOCAL enable_bitmapscan = off")
                 cursor.execute(
                     f"SELECT -ts_rank({WEIGHTS}, tsv, %s::tsquery) AS score, id FROM ("
                     f"SELECT id, tsv FROM search_searchentry WHERE {sql_where} ORDER BY id DESC "
                     f"LIMIT {RANK_CANDIDATES}) c ORDER BY score, id DESC LIMIT {int(n)}",
                     [rank_query, *params])
                 rows = [(float(score), int(i)) for score, i in cursor.fetchall()]
-                cursor.execute("SET LOCAL enable_bitmapscan = on")
             else:
                 cursor.execute(f"SELECT id FROM search_searchentry WHERE {sql_where} ORDER BY id DESC "
                                f"LIMIT {int(n)}", params)
