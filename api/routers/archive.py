@@ -134,7 +134,7 @@ def _item_out(row: services.Row) -> dict:
 # --- endpoints ---------------------------------------------------------------------------------
 
 
-@router.get("/archive/candidates", response={200: list[ArchiveCandidateOut], **error_responses(401, 403, 422)},
+@router.get("/archive/candidates", response={200: list[ArchiveCandidateOut], **error_responses(400, 401, 403, 422)},
             summary="待归档", description="本机关该年度已办结、尚未归档的公文（档案员），附不归档提示和按保管期限表确定的保管期限。")
 def candidates(request, filters: Query[ArchiveYearIn]):
     me = caller(request)
@@ -163,7 +163,7 @@ def file_item(request, payload: ArchiveFileIn):
     return Status(201, _item_out(services.Row(item, item.title, True)))
 
 
-@router.get("/archive/items", response={200: list[ArchiveItemOut], **error_responses(401, 403, 422)},
+@router.get("/archive/items", response={200: list[ArchiveItemOut], **error_responses(400, 401, 403, 422)},
             summary="归档文件目录", description="本机关该年度的归档文件（按保管期限、机构、件号排列）；档案员和办公室人员可查。"
                                            "涉密件的题名、文号只对有权查看该件的人显示。")
 def catalogue(request, filters: Query[ArchiveYearIn]):
