@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from documents import storage
-from documents.access import allowed_secrecy, visible_documents
+from documents.access import visible_documents
 from documents.models import Direction, DocType, Document, DocumentFile, SlipKind, Status
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.models import OFFICE_POSTS, Agency, PostKind, Unit
@@ -96,13 +96,15 @@ def require_archivist(person, agency: Agency) -> None:
 
 def archive_documents(person) -> QuerySet[Document]:
     """The documents the person may see for archiving: what ``visible_documents`` gives, and
-    for the archivist every closed document of the agency within the archivist's clearance
-    (the archivist handles no task, so the task-based ways in do not reach those)."""
+    for the archivist every closed unclassified document of the agency (the archivist
+    handles no task, so the task-based ways in do not reach those). A classified document
+    is reached only the way ``visible_documents`` opens it — its reading scope, copies and
+    custodian (secrecy.access) — so the 机要员 adds the archivist to the scope to file it."""
     seen = visible_documents(person)
     if not is_archivist(person):
         return seen
     closed = Document.objects.filter(agency_id=person.agency_id, status__in=[Status.COMPLETED, Status.RETURNED],
-                                     secrecy__in=allowed_secrecy(person))
+                                     secrecy="")
     return Document.objects.filter(Q(pk__in=seen.values("pk")) | Q(pk__in=closed.values("pk")))
 
 
@@ -459,10 +461,12 @@ def file_item(*, actor, documents: list[Document], retention: str | None = None,
     agency = first.agency
     ids = list(dict.fromkeys(d.pk for d in documents))
     locked = {d.pk: d for d in Document.objects.select_for_update().filter(pk__in=ids)}
-    # the archivist may name any document of the agency within clearance; one still open is
-    # refused below as not closed (rather than as not found)
-    seen = set(Document.objects.filter(pk__in=ids, agency_id=actor.agency_id, secrecy__in=allowed_secrecy(actor))
+    # the archivist may name any unclassified document of the agency (one still open is
+    # refused below as not closed rather than as not found) and a classified one only when
+    # its reading scope lets the archivist see it
+    seen = set(Document.objects.filter(pk__in=ids, agency_id=actor.agency_id, secrecy="")
                .values_list("pk", flat=True))
+    seen |= set(visible_documents(actor).filter(pk__in=ids).values_list("pk", flat=True))
     if set(ids) - seen or len(locked) != len(ids):
         raise NotFound()
     docs = [locked[i] for i in ids]
