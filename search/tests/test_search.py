@@ -168,3 +168,33 @@ def test_filters_only_for_someone_outside_the_office(office, corpus):
     r = search(o.head_a, "", Filters(date_from=date(2000, 1, 1)), sort="relevance", page_size=500)
     assert r.total == len(visible) and {h.document_id for h in r.hits} == visible
     assert search(o.outsider, "", Filters(date_from=date(2000, 1, 1))).total == 0
+
+
+@pytest.mark.django_db
+def test_postgres_date_windows_give_the_same_pages(office, corpus, monkeypatch):
+    """PostgreSQL probes date windows for the newest matches (search/backends/postgres.py):
+    the pages, counts and the ranked candidates are those of one query over the whole range."""
+    from django.db import connection
+
+    from search.backends import postgres
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL backend")
+    indexing.reindex_all()
+    monkeypatch.setattr(postgres, "RANK_CANDIDATES", 10)  # the cap matters on 240 documents
+    cases = [(q, sort, page) for q in ("工作", "通知", "防汛", "财务处", "督办")
+             for sort in ("date", "relevance") for page in (1, 2)]
+
+    def run():
+        out = []
+        for q, sort, page in cases:
+            r = search(office.clerk, q, sort=sort, page=page, page_size=5)
+            out.append(([h.document_id for h in r.hits], r.total, r.capped))
+        return out
+
+    monkeypatch.setattr(postgres, "WINDOW_ABOVE", 10**9)
+    whole = run()
+    monkeypatch.setattr(postgres, "WINDOW_ABOVE", 0)
+    monkeypatch.setattr(postgres, "FIRST_WINDOW", 3)
+    assert run() == whole
+    assert any(hits for hits, _, _ in whole) and any(capped for _, _, capped in whole)
