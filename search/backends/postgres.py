@@ -18,6 +18,7 @@ from .base import COUNT_CAP, DAY_SHIFT, RANK_CANDIDATES, Backend, Branch, Query,
 
 WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
 FIRST_WINDOW = 30  # days: the first date window probed for the newest matches (see _newest)
+WALK_ROWS = 25_000  # a window of at most this many rows is walked by primary key, not bitmapped
 WINDOW_ABOVE = 2000  # fewer matches than this: one query over the whole range
 
 
@@ -106,8 +107,8 @@ class PostgresBackend(Backend):
         first (the last ``FIRST_WINDOW`` days) is read by walking the primary key backwards and
         testing each row (a few thousand rows, where the GIN bitmap of a common term would
         cost more than the whole query); the next is sized from the matches found in the first
-        (the planner's choice, which intersects the GIN bitmap with the range), then the
-        whole range. The first window holding n matches gives exactly the n newest."""
+        (walked too when it holds at most WALK_ROWS rows, else the planner's choice, which
+        intersects the GIN bitmap with the range), then the whole range. The first window holding n matches gives exactly the n newest."""
         sql = f"SELECT id FROM search_searchentry WHERE {sql_where} AND id >= %s ORDER BY id DESC LIMIT {int(n)}"
         lo, hi = agency_range(query, branch) if branch.agency is not None else (0, 0)
         if branch.agency is None or total <= WINDOW_ABOVE:
@@ -116,22 +117,30 @@ class PostgresBackend(Backend):
         cursor.execute("SELECT max(id) FROM search_searchentry WHERE id BETWEEN %s AND %s", [lo, hi])
         top = cursor.fetchone()[0] or hi
         start = max(lo, top - (FIRST_WINDOW << DAY_SHIFT))
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        try:
-            cursor.execute(sql, [*params, start])
-            ids = [int(i) for (i,) in cursor.fetchall()]
-        finally:
-            cursor.execute("SET LOCAL enable_bitmapscan = on")
+        ids = self._walk(cursor, sql, params, start)
         if len(ids) >= n or start <= lo:
             return ids
         days = int(FIRST_WINDOW * 2 * n / max(len(ids), 1)) + 1
+        first = start
         start = max(lo, top - (days << DAY_SHIFT)) if days < (1 << 16) else lo
-        cursor.execute(sql, [*params, start])
-        ids = [int(i) for (i,) in cursor.fetchall()]
+        cursor.execute("SELECT count(*) FROM search_searchentry WHERE id BETWEEN %s AND %s", [first, hi])
+        if cursor.fetchone()[0] * days / FIRST_WINDOW <= WALK_ROWS:
+            ids = self._walk(cursor, sql, params, start)
+        else:
+            cursor.execute(sql, [*params, start])
+            ids = [int(i) for (i,) in cursor.fetchall()]
         if len(ids) >= n or start <= lo:
             return ids
         cursor.execute(sql, [*params, lo])
         return [int(i) for (i,) in cursor.fetchall()]
+
+    def _walk(self, cursor, sql, params, start):
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        try:
+            cursor.execute(sql, [*params, start])
+            return [int(i) for (i,) in cursor.fetchall()]
+        finally:
+            cursor.execute("SET LOCAL enable_bitmapscan = on")
 
     def branch_page(self, query, branch, n):
         sql_where, params = self._where(query, branch)
