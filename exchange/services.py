@@ -227,6 +227,21 @@ def dispatch(task_id: int, *, actor, opinion: str = "") -> list[Delivery]:
     return deliveries
 
 
+def forwarding_title(original: Document) -> str:
+    """The default title of a 转报 draft: "<本机关>关于转报<下级单位简称><原标题>"."""
+    sender = original.sender
+    return f"{original.agency.name}关于转报{sender.short_name}{original.title.removeprefix(sender.name)}"
+
+
+def forwarding_recipients(agency: Agency) -> list[Agency]:
+    """Whom a 转报 may go to (主送/抄送 choices): the agency's superiors — its parent, a
+    higher level, the Party committee and government of its level — top organs first."""
+    candidates = Agency.objects.exclude(pk=agency.pk).order_by("sort_order", "id")
+    found = [a for a in candidates if is_superior(a, agency)]
+    return sorted(found, key=lambda a: (a.pk != agency.parent_id, a.kind not in TOP_ORGANS,
+                                        a.kind != AgencyKind.GOVERNMENT))
+
+
 @transaction.atomic
 def start_forwarding(*, actor, original_id: int, main_to: list, recommendation: str, title: str = "",
                      copy_to: list | None = None) -> Document:
@@ -241,18 +256,20 @@ def start_forwarding(*, actor, original_id: int, main_to: list, recommendation: 
     from drafting import body
     from drafting import services as drafting
 
+    from .access import check_forwarding
+
     if actor is None:
         raise DomainError("请先登录。")
-    original = get_visible(actor, original_id)  # NotFound for anyone who may not see it
-    if original.direction != Direction.INCOMING or original.agency_id != actor.agency_id:
-        raise DomainError("只能转报本机关收到的来文。")
+    get_visible(actor, original_id)  # NotFound for anyone who may not see it
+    # Locked: two clerks starting the same 转报 at once make one draft, not two.
+    original = (Document.objects.select_for_update(of=("self",)).select_related("agency", "sender")
+                .get(pk=original_id))
+    check_forwarding(actor, original)  # the same check as the document page's 转报 action
     sender = original.sender
-    if sender is None or sender.parent_id != actor.agency_id:
-        raise DomainError("转报只用于本机关所属二级局、企业等下级单位的来文。")
     recommendation = (recommendation or "").strip()
     if not recommendation:
         raise DomainError("转报须写明本机关的审核意见和建议，不得原文照转。")
-    title = (title or "").strip() or f"{actor.agency.name}关于转报{sender.short_name}{original.title.removeprefix(sender.name)}"
+    title = (title or "").strip() or forwarding_title(original)
     document = drafting.create_draft(actor=actor, data=drafting.DraftData(
         doc_type=original.doc_type if original.doc_type in drafting.OUTGOING_TYPES else "请示", title=title[:300],
         main_to=list(main_to or []), copy_to=list(copy_to or []), writing_direction="up",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("list/", views.listing, name="list"),
     path("export.xlsx", views.export, name="export"),
     path("deliveries/<int:pk>/paper-receipt/", views.paper_receipt, name="paper_receipt"),
+    path("documents/<int:pk>/forward/", views.forward, name="forward"),
 ]

@@ -1,6 +1,7 @@
 """Pages of the exchange: the office overview (交换总览) with its click-through lists and
-Excel export, our exchange box (交换箱, 待签收), and the paper receipt (纸质回执) form posted
-from a document's dispatch panel. Views parse, call one selector or service and render;
+Excel export, our exchange box (交换箱, 待签收), the paper receipt (纸质回执) form posted
+from a document's dispatch panel, and 转报 (forwarding a subordinate's submission
+upward) posted from the incoming document's 转报 panel. Views parse, call one selector or service and render;
 refusals show as Chinese alerts and write nothing; outsiders get a 404."""
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from openpyxl.styles import Font
 
 from gongwen.errors import DomainError, NotFound
 from web.templatetags.gongwen import cn_date, cn_datetime
-from web.views.common import person_required, refuse
+from web.views.common import person_required, refuse, visible_document
 
-from . import access, receipts, selectors
+from . import access, receipts, selectors, services
 from .models import Delivery
 
 SIDES = {"sent": "我方发出", "received": "我方收到"}
@@ -163,3 +164,57 @@ def paper_receipt(request, pk):
         messages.success(request, f"已登记{receipt.delivery.name}的纸质回执：{receipt.by_name}于"
                                   f"{cn_datetime(receipt.at)}签收。")
     return redirect("web:document", pk=delivery.document_id)
+
+
+# --- 转报 ------------------------------------------------------------------------------------------
+
+
+def _agency_id(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def forward_form(document, data=None) -> dict:
+    """What the 转报 form shows: the default title, the superiors to choose from (the
+    agency's parent or its government first) and, after a refusal, what was typed."""
+    from drafting.services import OUTGOING_TYPES
+
+    recipients = services.forwarding_recipients(document.agency)
+    data = data or {}
+    main = _agency_id(data.get("main_to"))
+    return {"title": data.get("title", services.forwarding_title(document)),
+            "recommendation": data.get("recommendation", ""),
+            "recipients": recipients,
+            "main_to": main if main is not None else (recipients[0].pk if recipients else None),
+            "copy_to": _agency_id(data.get("copy_to")),
+            "doc_type": document.doc_type if document.doc_type in OUTGOING_TYPES else "请示"}
+
+
+@person_required
+def forward(request, pk):
+    """转报: GET shows the form (the document page carries the same form); POST starts the
+    department's draft through exchange.services.start_forwarding and opens it. A refusal
+    is shown in Chinese, with what was typed kept while the 转报 is still possible."""
+    document = visible_document(request.person, pk)
+    if request.method == "POST":
+        try:
+            draft = services.start_forwarding(
+                actor=request.person, original_id=document.pk, title=request.POST.get("title", ""),
+                recommendation=request.POST.get("recommendation", ""),
+                main_to=[v for v in [request.POST.get("main_to", "").strip()] if v],
+                copy_to=[v for v in [request.POST.get("copy_to", "").strip()] if v])
+        except NotFound:
+            raise Http404("未找到该公文或您无权查看。") from None
+        except DomainError as exc:
+            refuse(request, exc)
+        else:
+            messages.success(request, f"已起草转报稿《{draft.title}》（拟稿环节），与原件"
+                                      f"《{document.title}》关联。请完善正文后送审核。")
+            return redirect("web:document", pk=draft.pk)
+    refusal = access.forwarding_refusal(request.person, document)
+    if refusal is not None:
+        if request.method != "POST":
+            refuse(request, refusal)
+        return redirect("web:document", pk=document.pk)
+    return render(request, "exchange/forward.html", {
+        "document": document, "form": forward_form(document, request.POST if request.method == "POST" else None)})

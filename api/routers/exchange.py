@@ -1,11 +1,12 @@
 """Exchange (公文交换): the dispatch of a sealed outgoing document (分发), what the
 sender sees of it afterwards (分发情况: per recipient, from the receipts: 已签收 / 已退文 /
 未送达（无回执）), the paper receipt of a delivery outside the system, and the office's
-overview (交换总览) and exchange box (交换箱, 待签收)."""
+overview (交换总览) and exchange box (交换箱, 待签收), and 转报 (a department forwarding a
+subordinate bureau's or enterprise's submission upward under its own name)."""
 
 from datetime import date, datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from exchange import access
 from exchange import receipts as exchange_receipts
@@ -162,3 +163,35 @@ def box(request):
     agency = access.require_overview(me)
     return [{**{k: v for k, v in row.items() if k != "document"}, "document_id": row["document"].pk}
             for row in exchange_selectors.box(me, agency)]
+
+
+class ExchangeForwardIn(Schema):
+    recommendation: str = Field(description="本机关的审核意见和建议（必填，不得原文照转）")
+    main_to: list[int] = Field(description="主送机关编号（本机关的上级机关）")
+    copy_to: list[int] = Field([], description="抄送机关编号（可不填）")
+    title: str = Field("", description="转报稿标题；不填则为“<本机关>关于转报<下级单位简称><原标题>”")
+
+
+class ExchangeForwardOut(Schema):
+    id: int = Field(description="转报稿（本机关发文草稿）编号")
+    title: str
+    doc_type: str
+    writing_direction: str = Field(description="up（上行文）")
+    main_recipients: str
+    cc_recipients: str
+    forwarded_from_id: int = Field(description="所转报的来文（本机关收到的下级来文）编号")
+
+
+@router.post("/documents/{document_id}/forward",
+             response={201: ExchangeForwardOut, **error_responses(*ERRORS_WRITE)}, summary="转报",
+             description="部门办公室人员将本机关所属二级局、企业的来文以本机关名义转报上级：起草本机关的上行文"
+                         "（拟稿环节，正文为转报说明和本机关意见），与该来文关联。须写明审核意见；每件来文只转报一次"
+                         "（已转报为409）；非本机关办公室人员为403；看不到该来文为404。")
+def forward(request, document_id: PathId, payload: ExchangeForwardIn):
+    me = caller(request)
+    draft = exchange.start_forwarding(actor=me, original_id=document_id, main_to=payload.main_to,
+                                      copy_to=payload.copy_to, recommendation=payload.recommendation,
+                                      title=payload.title)
+    return Status(201, {"id": draft.pk, "title": draft.title, "doc_type": draft.doc_type,
+                        "writing_direction": draft.writing_direction, "main_recipients": draft.main_recipients,
+                        "cc_recipients": draft.cc_recipients, "forwarded_from_id": draft.forwarded_from_id})

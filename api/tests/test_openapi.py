@@ -43,6 +43,7 @@ EXPECTED = {
     "/api/v1/deliveries/{delivery_id}/paper-receipt": {"post"},
     "/api/v1/exchange/overview": {"get"},
     "/api/v1/exchange/box": {"get"},
+    "/api/v1/documents/{document_id}/forward": {"post"},
     "/api/v1/templates": {"get"},
     "/api/v1/errorbook/entries": {"get"},
     "/api/v1/errorbook/weekly": {"get"},

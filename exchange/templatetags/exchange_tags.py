@@ -8,6 +8,9 @@
 * ``{% exchange_note document %}``: on an incoming document delivered through the
   exchange, where it came from, the receipts sent back and the 多头报送 flag; on any
   document forwarding another (转报), the link to the original.
+* ``{% forward_action document %}``: on an incoming document from one of the agency's own
+  subordinate bureaus or enterprises, the 转报 form for its office staff — shown exactly
+  when exchange.access.forwarding_refusal (the check start_forwarding makes) is None.
 """
 
 from django import template
@@ -71,3 +74,14 @@ def exchange_note(context, document):
         return {"show": False}
     office = is_office_staff(person, document.agency_id)
     return {"show": True, "forward": forward, "info": info, "office": office, "document": document}
+
+
+@register.inclusion_tag("exchange/forward_panel.html", takes_context=True)
+def forward_action(context, document):
+    person = _person(context)
+    if document is None or person is None or document.is_outgoing or not access.can_forward(person, document):
+        return {"show": False}
+    from ..views import forward_form
+
+    return {"show": True, "document": document, "form": forward_form(document), "request": context.get("request"),
+            "csrf_token": context.get("csrf_token")}
