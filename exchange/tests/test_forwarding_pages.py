@@ -66,6 +66,9 @@ def test_only_the_parent_departments_office_sees_the_action(bureau_request, clie
     # The default title and the department's superiors as 主送 (the city government first).
     assert f"{o.dept.name}关于转报{o.bureau.short_name}{TITLE}" in html
     assert f'<option value="{o.gov.pk}" selected>{o.gov.name}</option>' in html
+    panel = html[html.index('id="forward-h"'):]
+    panel = panel[:panel.index("</section>")]
+    assert "csrfmiddlewaretoken" in panel and 'name="recommendation"' in panel and "required" in panel
 
     # The department's head reads it (传阅) but is not office staff: no action.
     read_by_head(o, original)
@@ -149,6 +152,9 @@ def test_someone_not_allowed_is_sent_back_with_the_reason(bureau_request, client
     assert response.status_code == 302 and response.url == reverse("web:document", args=[original.pk])
     assert not diff(before, snapshot())
     assert "不能重复转报" in client.get(response.url).content.decode()
+    # The form page itself sends them back too.
+    response = client.get(forward_url(original))
+    assert response.status_code == 302 and response.url == reverse("web:document", args=[original.pk])
 
 
 def test_the_service_refuses_staff_outside_the_office(bureau_request):
