@@ -112,7 +112,7 @@ def parse_copy_numbers(text: str) -> list[str]:
 
 
 def _lock_copy(copy_id) -> ClassifiedCopy:
-    copy = ClassifiedCopy.objects.select_for_update().select_related("document").filter(pk=copy_id).first()
+    copy = ClassifiedCopy.objects.select_for_update(of=("self",)).select_related("document").filter(pk=copy_id).first()
     if copy is None:
         raise NotFound("未找到该份密件或您无权查看。")
     return copy
@@ -329,7 +329,7 @@ def overdue_returns(agency: Agency, today: date | None = None):
 def request_return(*, actor, agency: Agency, year: int, note: str = "") -> ReturnBatch:
     """清退通知: every copy of ``year`` still out is called back; the holders are told."""
     access.require_registrar(actor, agency)
-    copies = list(ClassifiedCopy.objects.select_for_update().filter(
+    copies = list(ClassifiedCopy.objects.select_for_update(of=("self",)).filter(
         document__agency=agency, document__classified__year=year, status=CopyStatus.IN_USE, return_batch__isnull=True)
         .select_related("document", "holder").order_by("document_id", "number"))
     if not copies:
@@ -373,7 +373,7 @@ def request_destruction(*, actor, agency: Agency, copy_ids: list[int], reason: s
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写销毁理由。")
-    copies = list(ClassifiedCopy.objects.select_for_update().filter(pk__in=copy_ids).select_related("document"))
+    copies = list(ClassifiedCopy.objects.select_for_update(of=("self",)).filter(pk__in=copy_ids).select_related("document"))
     if not copies or len(copies) != len(set(copy_ids)):
         raise DomainError("请选择要销毁的密件份号。")
     for copy in copies:
