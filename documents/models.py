@@ -174,6 +174,8 @@ class Document(models.Model):
             models.Index(fields=["agency", "received_at"], name="doc_agency_received"),
             models.Index(fields=["agency", "status", "received_at"], name="doc_agency_status_received"),
             models.Index(fields=["registered_by", "received_at"], name="doc_registrar_received"),
+            # visible_documents: an office's classified documents, checked against their ways in
+            models.Index(fields=["agency", "secrecy"], name="doc_agency_secrecy"),
         ]
 
     def __str__(self):
