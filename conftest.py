@@ -1,6 +1,20 @@
-"""Shared pytest fixtures: the small test office and a private file store."""
+"""Shared pytest fixtures: the small test office, a private file store and the test clock.
+
+The test clock (``GONGWEN_TEST_NOW``): with an ISO instant such as
+``2026-12-31T16:00+08:00`` in the environment, every test starts at that instant and the
+clock ticks from there (time-machine patches the whole process, so the live server's
+threads see it too, and tests/browser.py gives Chromium the same time). ``make test`` runs
+the suites that touch time at several such instants (scripts/test.sh), so that a test whose
+expectation silently depends on the wall clock fails in CI at once, not at 17:27 on some
+working day or on 31 December. A test that needs a particular moment still freezes its own
+clock inside (time-machine nests).
+"""
+
+import os
+from datetime import datetime
 
 import pytest
+import time_machine
 
 from tests.office import Office, build_office
 
@@ -15,6 +29,32 @@ def _fast_password_hashing(settings):
     """Argon2 costs ~0.4 s a hash and the test office has 17 accounts; production keeps
     Argon2 (settings.PASSWORD_HASHERS), tests hash cheaply."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def frozen_instant() -> datetime | None:
+    """The instant every test starts at (``GONGWEN_TEST_NOW``), or None for the wall clock."""
+    value = os.environ.get("GONGWEN_TEST_NOW", "").strip()
+    if not value:
+        return None
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"GONGWEN_TEST_NOW={value!r} needs a UTC offset, e.g. 2026-12-31T16:00+08:00")
+    return instant
+
+
+def pytest_report_header(config):
+    instant = frozen_instant()
+    return f"test clock: every test starts at {instant.isoformat()}" if instant else "test clock: wall clock"
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    instant = frozen_instant()
+    if instant is None:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture

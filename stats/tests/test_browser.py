@@ -20,7 +20,7 @@ from flow import services as flow  # noqa: E402
 from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
 from stats import services  # noqa: E402
-from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS  # noqa: E402
+from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS, new_context  # noqa: E402
 from tests.helpers import open_task  # noqa: E402
 from tests.office import build_office  # noqa: E402
 
@@ -54,9 +54,7 @@ def test_dashboard_at_phone_width_with_keyboard(live_server, transactional_db, s
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             for width, height, name in ((390, 844, "phone"), (1280, 900, "desktop")):
-                context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-                context.set_default_timeout(10000)
-                page = context.new_page()
+                page = new_context(browser, width=width, height=height).new_page()
                 requested = []
                 page.on("request", lambda r, seen=requested: seen.append(r.url))
                 page.goto(f"{live_server.url}/login/")
@@ -87,6 +85,6 @@ def test_dashboard_at_phone_width_with_keyboard(live_server, transactional_db, s
                 page.screenshot(path=str(SHOTS / f"stats-dashboard-{name}.png"), full_page=True)
                 # Everything came from the application itself: no CDN.
                 assert requested and all(u.startswith(live_server.url) for u in requested), requested
-                context.close()
+                page.context.close()
         finally:
             browser.close()
