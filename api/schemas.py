@@ -372,6 +372,8 @@ class DocumentDetailOut(DocumentOut):
     registered_at: datetime | None
     closed_at: datetime | None
     reply_text: str
+    due_at: datetime | None = Field(description="本件办理时限（来文时限与全文办理时限中较早者）；时限待定时为 null")
+    due_pending_reason: str = Field(description="本件办理时限待定的原因（如“2027年日历未录入”），否则为空")
 
     @staticmethod
     def resolve_sender_person(obj):
@@ -456,7 +458,9 @@ class TaskOut(Schema):
     created_at: datetime
     touched_at: datetime | None
     done_at: datetime | None
-    due_at: datetime | None
+    due_at: datetime | None = Field(description="办理时限；时限待定时为 null")
+    due_pending_reason: str = Field(description="时限待定的原因（如“2027年日历未录入”），录入该年节假日安排后即计算；"
+                                                "有时限或无时限时为空")
 
     @staticmethod
     def resolve_role_display(obj) -> str:

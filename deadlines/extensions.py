@@ -48,7 +48,6 @@ from org.selectors import has_post, persons_with_post
 from . import reminders
 from .models import Extension
 from .notify import notify
-from .services import calendar_for
 
 __all__ = ["DECIDER_POSTS", "can_decide", "request_extension", "decide_extension", "record_sender_agreement",
            "pending_for_task", "fmt"]
@@ -117,8 +116,8 @@ def _check_new_due(document: Document, new_due_at: datetime | None, *, after: da
         raise DomainError(f"{what}（{fmt(new_due_at)}）应晚于现在的办理时限（{fmt(after)}）。")
     if new_due_at <= timezone.now():
         raise DomainError(f"{what}（{fmt(new_due_at)}）已经过去，请重新选择。")
-    # A due time in a year without a holiday schedule is refused, never guessed (RULES §8).
-    calendar_for(document.agency).check_year(timezone.localtime(new_due_at).year)
+    # An agreed date and time is given, not computed: it needs no working calendar, even
+    # in a year whose holiday schedule is not entered yet (only its reminders wait for it).
     return new_due_at
 
 
@@ -140,7 +139,8 @@ def _move_task(task: Task, new_due: datetime, now: datetime) -> None:
     """Move a task's due time (never its original) and recompute when its reminders fall
     due (stages already sent are not sent again: ``reminders.reschedule``)."""
     task.due_at = new_due
-    task.save(update_fields=["due_at"])
+    task.due_pending_year = None  # a given time ends 时限待定
+    task.save(update_fields=["due_at", "due_pending_year"])
     reminders.reschedule(task, now)
 
 
@@ -170,6 +170,9 @@ def request_extension(task_id: int, *, actor, new_due_at: datetime | None, reaso
     if task.role != TaskRole.MAIN:
         raise DomainError(f"{task.get_role_display()}待办不能申请延期：延期由主办（办理）人员申请，"
                           "协办、传阅人员请与主办单位商量。")
+    if task.due_pending_year:
+        raise DomainError(f"这项待办的办理时限待定（{task.due_pending_reason}），录入后即自动计算；"
+                          "届时如需延期再申请。急需时请办公室登记“来文单位同意延期”或指定时限。")
     if task.due_at is None:
         raise DomainError("这项待办没有办理时限，无需申请延期。")
     reason = _text(reason, 500)
@@ -311,8 +314,9 @@ def record_sender_agreement(document_id: int | None = None, *, actor, new_due_at
     moved: list[Task] = []
     if new_due_at is not None:
         document.due_at = new_due_at
+        document.due_pending_year = None  # the agreed time stands as given
         document.updated_at = now
-        document.save(update_fields=["due_at", "updated_at"])
+        document.save(update_fields=["due_at", "due_pending_year", "updated_at"])
         for t in Task.objects.select_for_update(of=("self",)).filter(document=document, status=TaskStatus.OPEN):
             bounded = t.due_at is None or (old_due is not None and t.due_at >= old_due) or t.due_at > new_due_at
             if bounded and t.due_at != new_due_at:

@@ -225,3 +225,18 @@ class Extension(models.Model):
         ordering = ["-requested_at", "-id"]
         verbose_name = verbose_name_plural = "延期申请"
         indexes = [models.Index(fields=["state", "requested_at"])]
+
+
+class PendingDueAlert(models.Model):
+    """That a person was told, on a day, how many tasks wait for next year's calendar
+    (时限待定提醒): one row per person and day keeps the notice to once a day, however
+    many workers scan (``deadlines.pending.alert``)."""
+
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", verbose_name="提醒对象")
+    day = models.DateField("日期")
+    count = models.PositiveIntegerField("时限待定的待办数")
+    created_at = models.DateTimeField("提醒时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "时限待定提醒"
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="pending_due_alert_once_a_day")]

@@ -66,14 +66,22 @@ def approaching_bound(calendar: WorkCalendar, now: datetime) -> datetime:
         return now + timedelta(days=1)
 
 
+def _agency_open_tasks(person: Person) -> QuerySet[Task]:
+    return Task.objects.filter(status=TaskStatus.OPEN, document__agency_id=person.agency_id,
+                               document__secrecy__in=allowed_secrecy(person)).exclude(role=TaskRole.CIRCULATE)
+
+
 def overdue_tasks(person: Person, now: datetime | None = None, *, which: str = "") -> QuerySet[Task]:
     """Open tasks of the person's agency past due (``which="overdue"``), due within one
     working day (``"approaching"``) or both, within the person's clearance, the most
-    overdue first."""
+    overdue first; or those whose due time is 时限待定 (``"pending"``: next year's
+    calendar not entered), the oldest first."""
     require_overdue(person)
     now = now or timezone.now()
-    qs = Task.objects.filter(status=TaskStatus.OPEN, due_at__isnull=False, document__agency_id=person.agency_id,
-                             document__secrecy__in=allowed_secrecy(person)).exclude(role=TaskRole.CIRCULATE)
+    if which == "pending":
+        return (_agency_open_tasks(person).filter(due_pending_year__isnull=False)
+                .select_related("document", "assignee", "assignee_unit").order_by("created_at", "id"))
+    qs = _agency_open_tasks(person).filter(due_at__isnull=False)
     if which == "overdue":
         qs = qs.filter(due_at__lte=now)
     elif which == "approaching":
@@ -91,7 +99,8 @@ def overdue_counts(person: Person, now: datetime | None = None) -> dict[str, int
     now = now or timezone.now()
     counts = overdue_tasks(person, now).order_by().aggregate(
         overdue=Count("id", filter=Q(due_at__lte=now)), approaching=Count("id", filter=Q(due_at__gt=now)))
-    return {"overdue": counts["overdue"] or 0, "approaching": counts["approaching"] or 0}
+    pending = overdue_tasks(person, now, which="pending").order_by().count()
+    return {"overdue": counts["overdue"] or 0, "approaching": counts["approaching"] or 0, "pending": pending}
 
 
 @dataclass
@@ -126,7 +135,7 @@ def annotate(tasks, person_agency, now: datetime | None = None) -> list[Task]:
     calendar = display_calendar(person_agency)
     rows = list(tasks)
     for t in rows:
-        t.lateness = lateness(calendar, t.due_at, now)
+        t.lateness = lateness(calendar, t.due_at, now) if t.due_at is not None else None
     return rows
 
 

@@ -4,6 +4,13 @@ document and of each task, the sender's wording, and the administrator's calenda
 The routing engine asks ``task_due`` for every task it creates and ``document_due`` when
 a process starts; every rule is data (``TimeLimitRule``), RULES.md §6 being the shipped
 default (``deadlines.defaults``).
+
+A due time that falls in a year whose holiday schedule is not entered is never guessed
+and never refused: it is ``Pending`` (时限待定, "2027年日历未录入"), the document is
+registered and routed all the same, and ``deadlines.pending`` computes it the moment the
+year is entered. What can be computed still is: the earlier of several limits is exact
+whenever it ends before the unknown year begins (a limit that ends on 31 December, the
+sender's own "12月30日下班前", which needs no calendar at all).
 """
 
 from __future__ import annotations
@@ -32,8 +39,9 @@ from .models import (
     WorkingHours,
 )
 
-__all__ = ["YearUnknown", "calendar_for", "add_limit", "rule_for", "document_due", "task_due", "sender_deadline",
-           "enter_year", "set_day", "set_working_hours", "missing_next_year"]
+__all__ = ["YearUnknown", "Pending", "pending_reason", "calendar_for", "add_limit", "limit_due", "earliest", "rule_for",
+           "document_due", "task_due", "sender_deadline", "enter_year", "set_day", "set_working_hours",
+           "missing_next_year", "require_calendar_admin", "DayRange"]
 
 DEFAULT_HOURS = Hours.of((time(8, 30), time(12, 0)), (time(14, 30), time(18, 0)))
 
@@ -92,6 +100,67 @@ def add_limit(calendar: WorkCalendar, start: datetime, amount: int, unit: str) -
     raise ValueError(unit)
 
 
+def pending_reason(year: int) -> str:
+    """Why a due time is 时限待定, as every page and the API say it."""
+    return f"{year}年日历未录入"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A due time not known yet (时限待定): it needs the holiday schedule of ``year``, which
+    is not entered. Whatever it turns out to be, it is not earlier than ``not_before``."""
+
+    year: int
+    not_before: datetime
+
+    @property
+    def reason(self) -> str:
+        return pending_reason(self.year)
+
+    @classmethod
+    def of_year(cls, year: int, start: datetime | None = None) -> Pending:
+        """Pending on ``year``: a limit counted from ``start`` that runs into that year ends
+        no earlier than the year's first instant (nor than ``start`` itself)."""
+        first = datetime(year, 1, 1, tzinfo=LOCAL())
+        return cls(year, max(first, start) if start is not None else first)
+
+
+def limit_due(calendar: WorkCalendar, start: datetime, amount: int, unit: str) -> datetime | Pending:
+    """``add_limit``, or ``Pending`` where the result needs a year the calendar lacks."""
+    try:
+        return add_limit(calendar, start, amount, unit)
+    except YearUnknown as exc:
+        return Pending.of_year(exc.year, start)
+
+
+def earliest(options) -> datetime | Pending | None:
+    """The earliest of several due times, some of which may be pending. It is exact when
+    an exact one ends no later than every pending one can begin; otherwise it is pending
+    on the earliest missing year (and never earlier than the earliest bound)."""
+    options = [o for o in options if o is not None]
+    exact = [o for o in options if not isinstance(o, Pending)]
+    pending = [o for o in options if isinstance(o, Pending)]
+    if exact and (not pending or min(exact) <= min(p.not_before for p in pending)):
+        return min(exact)
+    if not pending:
+        return None
+    return Pending(min(p.year for p in pending), min(p.not_before for p in pending))
+
+
+def split_due(due: datetime | Pending | None) -> tuple[datetime | None, int | None]:
+    """(due_at, due_pending_year) as the models store them."""
+    if isinstance(due, Pending):
+        return None, due.year
+    return due, None
+
+
+def stored_due(due_at: datetime | None, pending_year: int | None) -> datetime | Pending | None:
+    """The due time a row stores, back as ``task_due`` gives it."""
+    if pending_year:
+        return Pending.of_year(pending_year)
+    return due_at
+
+
 # --- rules ---------------------------------------------------------------------------------
 
 
@@ -125,37 +194,46 @@ def rule_for(document: Document, *, scope: str, node_kind: str = "") -> TimeLimi
 class Due:
     at: datetime | None
     source: str  # what set it, for the page: 来文时限 / a rule's name / 环节时限
+    pending_year: int | None = None  # 时限待定: the year whose schedule it waits for
 
 
 def document_due(document: Document) -> Due:
     """The document's own due time: the earlier of the sender's deadline and the
-    document-wide rule counted from receipt (telegrams, emergency reports)."""
-    options = []
+    document-wide rule counted from receipt (telegrams, emergency reports). The sender's
+    deadline is a date and a clock time and needs no calendar; where the rule's end lies
+    in a year not entered, the earlier of the two is exact if the sender's comes first,
+    else the due time is pending (``Due.pending_year``)."""
+    options: dict = {}
     if document.sender_deadline:
-        options.append(Due(document.sender_deadline, f"来文要求：{document.sender_deadline_text or '来文时限'}"))
+        options[document.sender_deadline] = f"来文要求：{document.sender_deadline_text or '来文时限'}"
     rule = rule_for(document, scope=LimitScope.DOCUMENT)
     if rule is not None:
-        calendar = calendar_for(document.agency)
-        options.append(Due(add_limit(calendar, document.received_at, rule.amount, rule.unit), rule.name))
-    if not options:
+        due = limit_due(calendar_for(document.agency), document.received_at, rule.amount, rule.unit)
+        options.setdefault(due, rule.name)
+    due = earliest(options)
+    if due is None:
         return Due(None, "")
-    return min(options, key=lambda d: d.at)
+    if isinstance(due, Pending):
+        return Due(None, due.reason, pending_year=due.year)
+    return Due(due, options[due])
 
 
-def task_due(document: Document, node: dict, start: datetime) -> datetime | None:
+def task_due(document: Document, node: dict, start: datetime) -> datetime | Pending | None:
     """Due time of a task entering ``node`` at ``start``: the node's own limit (the
-    template's hours, else the rule) or the document's due time, whichever is earlier."""
-    options = [document.due_at] if document.due_at else []
+    template's hours, else the rule) or the document's due time, whichever is earlier;
+    ``Pending`` while that needs a year the calendar lacks."""
+    options = [stored_due(document.due_at, document.due_pending_year)]
     if node.get("time_limit_hours"):
-        options.append(calendar_for(document.agency).add_hours(start, node["time_limit_hours"]))
+        options.append(limit_due(calendar_for(document.agency), start, node["time_limit_hours"],
+                                 LimitUnit.WORK_HOURS))
     else:
         rule = rule_for(document, scope=LimitScope.NODE, node_kind=node["kind"])
         if rule is not None:
-            options.append(add_limit(calendar_for(document.agency), start, rule.amount, rule.unit))
-    return min(options) if options else None
+            options.append(limit_due(calendar_for(document.agency), start, rule.amount, rule.unit))
+    return earliest(options)
 
 
-def sign_for_due(document: Document, start: datetime) -> datetime | None:
+def sign_for_due(document: Document, start: datetime) -> datetime | Pending | None:
     """Sign-for due time of a document waiting at the 签收 node (C06)."""
     return task_due(document, {"kind": NodeKind.SIGN_FOR}, start)
 
@@ -187,7 +265,8 @@ def sender_deadline(agency: Agency | None, day: date, kind: str = CLOSE, at: tim
 # --- the administrator's edits ------------------------------------------------------------------
 
 
-def _require_system_admin(actor: Person | None) -> None:
+def require_calendar_admin(actor: Person | None) -> None:
+    """Only the system administrator keeps the working calendar and the working hours."""
     if actor is None or actor.admin_role != AdminRole.SYSTEM:
         raise PermissionDenied("只有系统管理员可以维护工作日历和作息时间。")
 
@@ -200,10 +279,13 @@ class DayRange:
 
 
 def enter_year(*, actor: Person, year: int, holidays: list[DayRange], workdays: list[DayRange],
-               notice: str = "") -> CalendarYear:
+               notice: str = "", adjacent: list[tuple[date, bool, str]] = ()) -> CalendarYear:
     """Enter (or replace) a year's State Council schedule: the holiday ranges and the
-    make-up workdays. Weekends not listed stay off, weekdays not listed stay on."""
-    _require_system_admin(actor)
+    make-up workdays. Weekends not listed stay off, weekdays not listed stay on. Every due
+    time left 时限待定 for want of this year is computed in the same transaction
+    (``deadlines.pending.resolve``). ``adjacent``: days of a neighbouring year that the
+    notice also sets (元旦 from 30 December), applied where that year is entered."""
+    require_calendar_admin(actor)
     if not 2000 <= year <= 2100:
         raise DomainError("年度无效。")
     if not holidays:
@@ -225,6 +307,8 @@ def enter_year(*, actor: Person, year: int, holidays: list[DayRange], workdays: 
                     raise DomainError(f"{d.month}月{d.day}日是工作日，不需要录为调休上班日。")
                 days[d] = (is_workday, (r.name or ("调休上班" if is_workday else "放假")).strip()[:40])
                 d += timedelta(days=1)
+    from .pending import resolve  # pending computes with this module's due-time functions
+
     with transaction.atomic():
         old = CalendarYear.objects.filter(year=year).first()
         CalendarDay.objects.filter(date__year=year).delete()
@@ -232,18 +316,41 @@ def enter_year(*, actor: Person, year: int, holidays: list[DayRange], workdays: 
         row, _ = CalendarYear.objects.update_or_create(year=year, defaults={
             "source": CalendarYear.Source.MANUAL, "notice": notice.strip()[:200], "entered_by": actor,
             "updated_at": timezone.now()})
+        changed = _apply_adjacent(adjacent, year)
         audit.record(actor=actor, action="deadlines.enter_year", target=row,
                      old={"year": year} if old else None,
                      new={"year": year, "holidays": sum(1 for w, _ in days.values() if not w),
-                          "workdays": sum(1 for w, _ in days.values() if w)})
+                          "workdays": sum(1 for w, _ in days.values() if w),
+                          **({"adjacent": changed} if changed else {})})
         transaction.on_commit(clear_cache)
+        clear_cache()
+        row.resolved = resolve(actor=actor, years={year})  # how many 时限待定 tasks got a due time, for the page
     clear_cache()
     return row
 
 
+def _apply_adjacent(days: list[tuple[date, bool, str]], year: int) -> list[str]:
+    """Set the days of the neighbouring years that a notice names (the 2019 notice makes
+    29 December 2018 a workday and 31 December 2018 a holiday) where that year is
+    entered; returns the days changed. A year not entered gets them when it is."""
+    known = set(CalendarYear.objects.filter(year__in={d.year for d, _, _ in days}).values_list("year", flat=True))
+    changed = []
+    for day, is_workday, name in days:
+        if day.year == year or day.year not in known:
+            continue
+        CalendarDay.objects.filter(date=day).delete()
+        if not is_workday or day.weekday() >= 5:  # as enter_year keeps them: a break's weekend days too
+            CalendarDay.objects.create(date=day, is_workday=is_workday, name=name[:40])
+        changed.append(day.isoformat())
+    if changed:
+        CalendarYear.objects.filter(year__in={date.fromisoformat(d).year for d in changed}).update(
+            updated_at=timezone.now())
+    return changed
+
+
 def set_day(*, actor: Person, day: date, is_workday: bool | None, name: str = "") -> None:
     """Correct one day: a holiday, a make-up workday, or back to the weekday rule (None)."""
-    _require_system_admin(actor)
+    require_calendar_admin(actor)
     if not CalendarYear.objects.filter(year=day.year).exists():
         raise DomainError(f"{day.year}年的节假日安排尚未录入，请先录入全年安排。")
     with transaction.atomic():
@@ -259,7 +366,7 @@ def set_day(*, actor: Person, day: date, is_workday: bool | None, name: str = ""
 
 def set_working_hours(*, actor: Person, agency: Agency | None, morning: tuple[time, time],
                       afternoon: tuple[time, time]) -> WorkingHours:
-    _require_system_admin(actor)
+    require_calendar_admin(actor)
     Hours.of(morning, afternoon)  # validates
     with transaction.atomic():
         row, _ = WorkingHours.objects.update_or_create(agency=agency, defaults={

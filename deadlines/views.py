@@ -80,7 +80,7 @@ def overdue(request):
     if not selectors.can_see_overdue(person):
         raise DjangoPermissionDenied("逾期与临期公文清单仅供办公室人员、督查员和机关领导查看。")
     which = request.GET.get("show", "")
-    which = which if which in ("overdue", "approaching") else ""
+    which = which if which in ("overdue", "approaching", "pending") else ""
     now = timezone.now()
     counts = selectors.overdue_counts(person, now)
     page = paginate(request, selectors.overdue_tasks(person, now, which=which))
@@ -89,6 +89,7 @@ def overdue(request):
     return render(request, "deadlines/overdue.html", {
         "page": page, "which": which, "now": now,
         "overdue_count": counts["overdue"], "approaching_count": counts["approaching"],
+        "pending_count": counts["pending"],
         "bound": selectors.approaching_bound(calendar, now),
         "can_remind": person.agency_id is not None and reminders.can_remind(person, Document(agency_id=person.agency_id)),
         "default_message": DEFAULT_MESSAGE,

@@ -79,6 +79,11 @@ class Status(models.TextChoices):
     RETURNED = "returned", "已退文"
 
 
+def pending_due_reason(year: int | None) -> str:
+    """Why a due time is 时限待定, in the words every page, notice and API answer use."""
+    return f"{year}年日历未录入" if year else ""
+
+
 class Document(models.Model):
     """An official document (公文) as the agency handles it: here, an incoming document
     (收文) with every element of 条例 Art. 9 it carries, its registry number and where it
@@ -118,6 +123,9 @@ class Document(models.Model):
     # ``original_due_at`` never does (lateness is reported against both).
     due_at = models.DateTimeField("办理时限", null=True, blank=True)
     original_due_at = models.DateTimeField("原定办理时限", null=True, blank=True)
+    # 时限待定: the due time needs the holiday schedule of this year, not entered yet
+    # (``due_at`` is then null); computed when the year is entered (deadlines.pending).
+    due_pending_year = models.PositiveSmallIntegerField("时限待定（缺少日历的年度）", null=True, blank=True)
     is_emergency_report = models.BooleanField("紧急信息报告", default=False)
     needs_proxy_draft = models.BooleanField("须代拟稿", default=False)
     addressed_to = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
@@ -192,6 +200,10 @@ class Document(models.Model):
     @property
     def secrecy_display(self) -> str:
         return secrecy_mark(self.secrecy, self.secrecy_term)
+
+    @property
+    def due_pending_reason(self) -> str:
+        return pending_due_reason(self.due_pending_year)
 
     @property
     def sender_display(self) -> str:

@@ -229,6 +229,7 @@ def register_at_node(task_id: int, *, actor, data: IncomingData | None = None, o
             setattr(document, key, value)
         due = deadlines.document_due(document)
         document.due_at = document.original_due_at = due.at
+        document.due_pending_year = due.pending_year
     else:
         check_not_skipping_level(document.agency, document.sender)
     if not document.registry_seq:

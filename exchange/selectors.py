@@ -15,6 +15,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from documents.access import visible_documents
+from documents.models import pending_due_reason
 from flow.models import NodeKind, Task, TaskStatus
 
 from .models import Delivery, Receipt
@@ -39,9 +40,12 @@ def annotated(queryset: QuerySet) -> QuerySet:
     newest = Receipt.objects.filter(delivery=OuterRef("pk")).order_by("-at", "-id")
     due = (Task.objects.filter(document=OuterRef("incoming"), node_kind=NodeKind.SIGN_FOR, status=TaskStatus.OPEN,
                                due_at__isnull=False).order_by("due_at"))
+    waiting = Task.objects.filter(document=OuterRef("incoming"), node_kind=NodeKind.SIGN_FOR, status=TaskStatus.OPEN,
+                                  due_pending_year__isnull=False)
     return queryset.annotate(last_kind=Subquery(newest.values("kind")[:1]),
                              last_reason=Subquery(newest.values("reason")[:1]),
-                             sign_due=Subquery(due.values("due_at")[:1]))
+                             sign_due=Subquery(due.values("due_at")[:1]),
+                             sign_pending=Subquery(waiting.values("due_pending_year")[:1]))
 
 
 def state_of(delivery: Delivery, now: datetime) -> str:
@@ -78,6 +82,8 @@ def _row(delivery: Delivery, now) -> dict:
         "registry_number": (first.registry_number or (first.incoming.registry_number if first.incoming_id else ""))
         if first else "",
         "due_at": delivery.sign_due if state in (STATE_WAITING, STATE_LATE) else None,
+        "due_pending_reason": pending_due_reason(getattr(delivery, "sign_pending", None))
+        if state == STATE_WAITING and not delivery.sign_due else "",
         "late": state == STATE_LATE,
         "returned_reason": refused[-1].reason if state == STATE_REFUSED else "",
         "returned_at": refused[-1].at if state == STATE_REFUSED else None,
@@ -264,6 +270,7 @@ def box(person, agency) -> list[dict]:
         result.append({"document": doc, "delivery_id": doc.delivered_by.pk, "title": doc.title,
                        "sender": doc.sender_display, "doc_number": doc.doc_number, "urgency": doc.urgency,
                        "arrived_at": doc.received_at, "due_at": t.due_at,
+                       "due_pending_reason": t.due_pending_reason,
                        "late": t.due_at is not None and t.due_at < now,
                        "multi_submission": doc.delivered_by.multi_submission, "task_id": t.pk})
     return result

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils import timezone
 
-from documents.models import Direction, Document, SlipKind
+from documents.models import Direction, Document, SlipKind, pending_due_reason
 from org.models import Agency, Person, PostKind, Unit
 
 
@@ -232,6 +232,9 @@ class Task(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField("办理时限", null=True, blank=True)
     original_due_at = models.DateTimeField("原定办理时限", null=True, blank=True)
+    # 时限待定: the due time needs the holiday schedule of this year, not entered yet
+    # (``due_at`` is then null); computed when the year is entered (deadlines.pending).
+    due_pending_year = models.PositiveSmallIntegerField("时限待定（缺少日历的年度）", null=True, blank=True)
     # The next instant a reminder or escalation may be due (deadlines.reminders keeps it):
     # the scheduled scan reads only tasks whose instant has come, through an index.
     next_reminder_at = models.DateTimeField(null=True, blank=True)
@@ -250,6 +253,9 @@ class Task(models.Model):
             models.Index(fields=["status", "due_at"], name="task_overdue"),
             # Few tasks are done by a stand-in: a partial index keeps the lookup cheap.
             models.Index(fields=["acted_by"], condition=models.Q(acted_by__isnull=False), name="task_acted_by"),
+            # Tasks waiting for next year's calendar (时限待定): few, and found at once.
+            models.Index(fields=["due_pending_year"], condition=models.Q(due_pending_year__isnull=False),
+                         name="task_due_pending"),
         ]
 
     def __str__(self):
@@ -258,6 +264,10 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
+
+    @property
+    def due_pending_reason(self) -> str:
+        return pending_due_reason(self.due_pending_year)
 
 
 class AppendOnlyModel(models.Model):
@@ -329,6 +339,7 @@ class HistoryAction(models.TextChoices):
     RENDER = "render", "生成清样/成品"
     SEAL = "seal", "用印"
     DISPATCH = "dispatch", "分发"
+    DUE_SET = "due_set", "确定办理时限"
 
 
 class HistoryEvent(AppendOnlyModel):

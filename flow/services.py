@@ -116,16 +116,11 @@ def _refresh_stage(document: Document):
                                  "needs_leader_approval", "reply_text"])
 
 
-def _due_at(document: Document, node: dict):
-    """Due time of a new task: the node's limit in working time or the document's own
-    due time, whichever is earlier (deadlines.services)."""
-    return deadlines.task_due(document, node, timezone.now())
-
-
 def _due_fields(task: Task) -> dict:
     """A task that takes over another's due time (依次办理, 转办, 交办, 撤回) keeps its
-    original due time and is scanned for reminders from now on (deadlines.reminders)."""
-    return {"original_due_at": task.original_due_at,
+    original due time, or its 时限待定, and is scanned for reminders from now on
+    (deadlines.reminders)."""
+    return {"original_due_at": task.original_due_at, "due_pending_year": task.due_pending_year,
             "next_reminder_at": reminders.first_check(task.document, timezone.now(), task.due_at)}
 
 
@@ -286,17 +281,20 @@ def _activate(process: Process, document: Document, node: dict, *, actor, assign
     if mode == Mode.SEQUENTIAL and len(main) > 1:
         queue = [[p.pk, getattr(u, "pk", None)] for p, u, _ in main[1:]]
         assignees = [main[0]] + [a for a in assignees if a[2] != TaskRole.MAIN]
+    now = timezone.now()
     activation = Activation.objects.create(
         process=process, node_key=node["key"], node_kind=node["kind"], node_name=node["name"], seq=seq,
-        mode=mode, queue=queue, previous=previous, sent_by=actor, created_at=timezone.now(),
+        mode=mode, queue=queue, previous=previous, sent_by=actor, created_at=now,
     )
     # A node the actor has just done in person (start_process's done_nodes) has no limit.
-    due = _due_at(document, node) if timed else None
+    # The limit counts from the activation, so that a due time left 时限待定 is computed
+    # later from the same instant (deadlines.pending).
+    due, pending_year = deadlines.split_due(deadlines.task_due(document, node, now) if timed else None)
     Task.objects.bulk_create([
         Task(activation=activation, process=process, document=document, node_kind=node["kind"],
              node_name=node["name"], role=role, assignee=person, assignee_unit=unit, sent_by=actor,
-             origin_task=origin, due_at=due, original_due_at=due, created_at=timezone.now(),
-             next_reminder_at=reminders.first_check(document, activation.created_at, due))
+             origin_task=origin, due_at=due, original_due_at=due, due_pending_year=pending_year, created_at=now,
+             next_reminder_at=reminders.first_check(document, now, due))
         for person, unit, role in assignees
     ])
     return activation
@@ -358,6 +356,7 @@ def _ask_others(task: Task, role: str, assignees, *, actor, note: str) -> list[T
         Task(activation=task.activation, process=task.process, document=task.document, node_kind=task.node_kind,
              node_name=task.node_name, role=role, assignee=person, assignee_unit=unit, sent_by=actor,
              origin_task=task, note=note[:300], due_at=task.due_at, original_due_at=task.due_at,
+             due_pending_year=task.due_pending_year,
              next_reminder_at=reminders.first_check(task.document, timezone.now(), task.due_at))
         for person, unit in assignees
     ])
@@ -375,7 +374,8 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
     template = template_for(document)
     due = deadlines.document_due(document)
     document.due_at = document.original_due_at = due.at
-    document.save(update_fields=["due_at", "original_due_at"])
+    document.due_pending_year = due.pending_year
+    document.save(update_fields=["due_at", "original_due_at", "due_pending_year"])
     process = Process.objects.create(document=document, template=template, nodes=template.snapshot())
     previous = None
     node = process.nodes[0]
@@ -559,9 +559,11 @@ def _shorten(activation: Activation, due_at) -> None:
     for task in activation.tasks.all():
         if task.due_at is not None and due_at > task.due_at:
             raise DomainError(f"指定的办理时限不能晚于规定时限（{timezone.localtime(task.due_at):%Y年%m月%d日 %H:%M}）。")
+        # A rule's limit still 时限待定 cannot be compared: the named time stands as given.
         task.due_at = task.original_due_at = due_at
+        task.due_pending_year = None
         task.next_reminder_at = reminders.first_check(task.document, activation.created_at, due_at)
-        task.save(update_fields=["due_at", "original_due_at", "next_reminder_at"])
+        task.save(update_fields=["due_at", "original_due_at", "due_pending_year", "next_reminder_at"])
 
 
 def _finish_task(task: Task, *, actor, on_behalf, opinion: str, decision: str = "", status=TaskStatus.DONE):

@@ -31,7 +31,7 @@ from deadlines.calendar import WorkCalendar, YearUnknown
 from deadlines.notify import notify
 from deadlines.services import calendar_for
 from documents.access import can_view
-from documents.models import Document
+from documents.models import Document, pending_due_reason
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Opinion, Task, TaskRole
 from gongwen.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -185,6 +185,15 @@ def next_report_due(item: SupervisionItem, calendar: WorkCalendar | None = None)
         return _stall_due(item, calendar)
     except YearUnknown:
         return None
+
+
+def next_report_pending_reason(item: SupervisionItem, calendar: WorkCalendar | None = None) -> str:
+    """Why the next report's due time is 时限待定 ("2027年日历未录入"), or "" when it is known."""
+    try:
+        _stall_due(item, calendar)
+    except YearUnknown as exc:
+        return pending_due_reason(exc.year)
+    return ""
 
 
 # --- opening ------------------------------------------------------------------------------------

@@ -113,6 +113,8 @@ def item(request, pk):
         "can_attach": not finished and (office or access.is_leader(person, obj.agency_id)),
         "is_office": office,
         "next_due": services.next_report_due(obj) if obj.state in (State.OPEN, State.STALLED) else None,
+        "next_due_pending": services.next_report_pending_reason(obj) if obj.state in (State.OPEN, State.STALLED)
+        else "",
         "document_visible": obj.document_id is not None and _sees(person, obj.document_id),
         "leaders": leaders(obj.agency) if office else [person] if access.is_leader(person, obj.agency_id) else [],
     })

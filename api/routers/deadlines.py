@@ -74,9 +74,10 @@ class OverdueOut(Schema):
     role: str
     assignee: Ref
     unit: Ref | None
-    due_at: datetime
+    due_at: datetime | None = Field(description="办理时限；时限待定时为 null")
+    due_pending_reason: str = Field(description="时限待定的原因（如“2027年日历未录入”），否则为空")
     original_due_at: datetime | None
-    overdue: bool = Field(description="已逾期；否则一个工作日内到期")
+    overdue: bool = Field(description="已逾期；否则一个工作日内到期（时限待定时为 false）")
     working_hours: float = Field(description="逾期（或剩余）的工作小时数")
     calendar_days: int = Field(description="逾期（或剩余）的自然日数")
     text: str = Field(description="如“逾期1.5个工作小时，2天”")
@@ -85,11 +86,13 @@ class OverdueOut(Schema):
 class OverduePage(Page):
     overdue: int = Field(description="已逾期件数")
     approaching: int = Field(description="一个工作日内到期件数")
+    pending: int = Field(description="时限待定件数（所需年度的节假日安排尚未录入）")
     items: list[OverdueOut]
 
 
 class OverdueFilter(Paging):
-    show: str = Field("", description="overdue（已逾期）、approaching（一个工作日内到期），空为两者", max_length=12)
+    show: str = Field("", description="overdue（已逾期）、approaching（一个工作日内到期），空为两者；"
+                                      "pending（时限待定）另列", max_length=12)
 
 
 class AddIn(InSchema):
@@ -185,21 +188,24 @@ def remind_document(request, document_id: PathId, payload: RemindIn):
 
 
 @router.get("/overdue", response={200: OverduePage, **error_responses(401, 403, 422)}, summary="逾期与临期待办",
-            description="本机关已逾期和一个工作日内到期的待办（办公室人员、督查员和机关领导）。逾期最久的在前。")
+            description="本机关已逾期和一个工作日内到期的待办（办公室人员、督查员和机关领导）。逾期最久的在前。"
+                        "show=pending 列出时限待定的待办（所需年度的节假日安排尚未录入），收到最早的在前。")
 def overdue(request, filters: Query[OverdueFilter]):
     me = caller(request)
-    show = filters.show if filters.show in ("overdue", "approaching") else ""
+    show = filters.show if filters.show in ("overdue", "approaching", "pending") else ""
     now = timezone.now()
     counts = selectors.overdue_counts(me, now)
     qs = selectors.overdue_tasks(me, now, which=show)
     rows = selectors.annotate(qs[filters.offset:filters.offset + filters.limit], me.agency, now)
     items = [{
         "task_id": t.pk, "node_name": t.node_name, "role": t.role, "assignee": ref(t.assignee),
-        "unit": ref(t.assignee_unit), "due_at": t.due_at, "original_due_at": t.original_due_at,
+        "unit": ref(t.assignee_unit), "due_at": t.due_at, "due_pending_reason": t.due_pending_reason,
+        "original_due_at": t.original_due_at,
         "document": {"id": t.document.pk, "title": t.document.title, "registry_number": t.document.registry_number,
                      "urgency": t.document.urgency},
-        "overdue": t.lateness.overdue, "working_hours": t.lateness.working_hours,
-        "calendar_days": t.lateness.calendar_days, "text": t.lateness.text,
+        **({"overdue": t.lateness.overdue, "working_hours": t.lateness.working_hours,
+            "calendar_days": t.lateness.calendar_days, "text": t.lateness.text} if t.lateness else
+           {"overdue": False, "working_hours": 0, "calendar_days": 0, "text": f"时限待定（{t.due_pending_reason}）"}),
     } for t in rows]
     total = counts[show] if show else counts["overdue"] + counts["approaching"]
     return {"total": total, "limit": filters.limit, "offset": filters.offset, "items": items, **counts}

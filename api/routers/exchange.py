@@ -53,6 +53,7 @@ class DeliveryOut(Schema):
     signed_at: datetime | None = Field(description="签收时间")
     signed_by: str = Field(description="签收人")
     due_at: datetime | None = Field(description="签收时限（待签收时）")
+    due_pending_reason: str = Field("", description="对方签收时限待定的原因（如“2027年日历未录入”），否则为空")
     late: bool = Field(description="签收已逾期")
     returned_reason: str = Field(description="退文理由（已退文时）")
     sent_at: datetime
@@ -150,7 +151,8 @@ class ExchangeBoxOut(Schema):
     doc_number: str
     urgency: str
     arrived_at: datetime
-    due_at: datetime | None = Field(description="签收时限")
+    due_at: datetime | None = Field(description="签收时限；时限待定时为 null")
+    due_pending_reason: str = Field(description="签收时限待定的原因（如“2027年日历未录入”），否则为空")
     late: bool = Field(description="超时未签收")
     multi_submission: bool = Field(description="多头报送")
 

@@ -178,7 +178,8 @@ class EventOut(Schema):
 
 
 class ItemDetailOut(ItemOut):
-    next_report_due: datetime | None = Field(description="下次进展报告应报时间")
+    next_report_due: datetime | None = Field(description="下次进展报告应报时间；时限待定时为 null")
+    next_report_pending_reason: str = Field(description="下次应报时间待定的原因（如“2027年日历未录入”），否则为空")
     close_blocker: str | None = Field(description="不能办结销号的原因（可以销号时为空）")
     instructions: list[InstructionOut]
     reports: list[ReportOut]
@@ -187,6 +188,10 @@ class ItemDetailOut(ItemOut):
     @staticmethod
     def resolve_next_report_due(obj):
         return None if obj.state in services.FINISHED else services.next_report_due(obj)
+
+    @staticmethod
+    def resolve_next_report_pending_reason(obj):
+        return "" if obj.state in services.FINISHED else services.next_report_pending_reason(obj)
 
     @staticmethod
     def resolve_close_blocker(obj):

@@ -21,7 +21,8 @@ def deadlines_panel(context, document):
     holders = context.get("holders")
     if holders is None:
         holders = document.tasks.filter(status=TaskStatus.OPEN).select_related("assignee", "assignee_unit")
-    timed = [t for t in holders if t.due_at and t.status == TaskStatus.OPEN and t.role != TaskRole.CIRCULATE]
+    timed = [t for t in holders if (t.due_at or t.due_pending_year) and t.status == TaskStatus.OPEN
+             and t.role != TaskRole.CIRCULATE]
     bound = None
     if timed or document.due_at:  # whether or not anything is due yet: a constant query count
         bound = overdue.approaching_bound(overdue.display_calendar(document.agency), now)

@@ -13,7 +13,7 @@ from deadlines.models import LimitScope, LimitUnit, ReminderKind, TimeLimitRule
 from documents.services import IncomingData, register_incoming, submit_direct
 from flow import services as flow
 from flow.models import NodeKind, Task, TaskStatus
-from tests.helpers import open_task, refused
+from tests.helpers import open_task
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -109,10 +109,13 @@ def test_emergency_report_runs_on_the_clock_through_holidays(office):
     assert doc.due_at == at(2026, 10, 2, 23, 0)
 
 
-def test_a_due_time_in_a_year_without_data_is_refused(office):
+def test_a_due_time_in_a_year_without_data_is_pending_never_guessed_nor_refused(office):
     o = office
-    with time_machine.travel(at(2026, 12, 31, 17, 0), tick=False), refused("2027年的节假日安排尚未录入"):
-        register(o, doc_type="电报", urgency="特急")
+    with time_machine.travel(at(2026, 12, 31, 17, 0), tick=False):
+        doc = register(o, doc_type="电报", urgency="特急")  # two working days: into 2027
+    assert (doc.due_at, doc.due_pending_year) == (None, 2027)
+    task = open_task(doc, o.secretary)
+    assert (task.due_at, task.due_pending_reason, task.next_reminder_at) == (None, "2027年日历未录入", None)
 
 
 def test_reminder_stages_follow_working_time(office):

@@ -64,6 +64,17 @@ def urgency_badge(urgency: str):
 
 
 @register.simple_tag
+def due_pending(obj):
+    """时限待定: a task's or a document's due time that waits for a year's holiday schedule
+    (deadlines.pending), shown with its reason wherever a due time would stand."""
+    reason = getattr(obj, "due_pending_reason", "")
+    if not reason:
+        return ""
+    return format_html('<span class="badge gw-badge-pending">时限待定</span> <span class="small gw-due-pending">{}</span>',
+                       reason)
+
+
+@register.simple_tag
 def status_badge(document):
     css = {"in_progress": "text-bg-primary", "completed": "text-bg-success", "returned": "text-bg-secondary"}
     return format_html('<span class="badge {}">{}</span>', css.get(document.status, "text-bg-light"),

@@ -3,6 +3,8 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from deadlines.pending import summary as pending_summary
+from deadlines.services import missing_next_year
 from documents.models import Status
 from flow import selectors as flow_selectors
 
@@ -16,9 +18,8 @@ URGENCIES = ["特提", "特急", "加急", "平急"]
 def dashboard(request):
     person = request.person
     if person.admin_role:
-        from deadlines.services import missing_next_year
-
-        return render(request, "web/dashboard_admin.html", {"missing_year": missing_next_year()})
+        return render(request, "web/dashboard_admin.html", {"missing_year": missing_next_year(),
+                                                            "pending": pending_summary(person)})
     now = timezone.now()
     inbox = flow_selectors.inbox(person)
     to_read = flow_selectors.to_read(person)
@@ -29,6 +30,7 @@ def dashboard(request):
             "today": flow_selectors.due_today(inbox, now).count(),
             "overdue": flow_selectors.overdue(inbox, now).count(),
         },
+        "pending": pending_summary(person),
         "latest": list(inbox[:10]),
         "latest_toread": list(to_read[:5]),
         "now": now,
