@@ -38,6 +38,7 @@ from .models import (
     TimeLimitRule,
     WorkingHours,
 )
+from .notice import Notice, enter_notice, parse_notice
 
 SYSADMIN = allowed_if(can_manage_org, "只有系统管理员可以维护工作日历、作息时间和办理时限规则。")
 
@@ -242,37 +243,84 @@ def _initial_rows(year: int) -> tuple[list[dict], list[dict], str]:
     return holidays, workdays, known.notice if known else ""
 
 
+def _notice_preview(notice: Notice, today: date) -> dict:
+    """What the administrator checks before saving a pasted notice: the year view, the
+    holidays and make-up workdays as read, the days it sets in a neighbouring year."""
+    days = notice.days()
+    exceptions = {d: CalendarDay(date=d, is_workday=w, name=n) for d, (w, n) in days.items() if d.year == notice.year}
+    known = set(CalendarYear.objects.filter(year__in={d.year for d in days if d.year != notice.year})
+                .values_list("year", flat=True))
+    adjacent = [{"date": d, "is_workday": w, "name": n, "applied": d.year in known} for d, w, n in notice.adjacent()]
+    months = _months(notice.year, exceptions, today)
+    return {"notice": notice, "months": months, "weekdays": WEEKDAYS,
+            "holiday_ranges": [r for r in _ranges(list(exceptions.values())) if not r["is_workday"]],
+            "workday_ranges": [r for r in _ranges(list(exceptions.values())) if r["is_workday"]],
+            "workday_count": sum(m.workdays for m in months), "adjacent": adjacent,
+            "replaces": CalendarYear.objects.filter(year=notice.year).first()}
+
+
+def _entered(request, row):
+    done = getattr(row, "resolved", 0)
+    message = f"已录入{row.year}年节假日安排。请核对下面的年历。"
+    if done:
+        message += f"已按新日历计算{done}项时限待定待办的办理时限，并通知了承办人。"
+    messages.success(request, message)
+    return redirect("deadlines:calendar_year", year=row.year)
+
+
+def _enter_page(request, year: int, rows: tuple[list[dict], list[dict], str] | None = None, **extra):
+    holiday_rows, workday_rows, notice = rows or _initial_rows(year)
+    return render(request, "deadlines/calendar_enter.html", {
+        "year": year, "existing": CalendarYear.objects.filter(year=year).first(), "notice": notice,
+        "holiday_rows": holiday_rows, "workday_rows": workday_rows,
+        "previous": CalendarYear.objects.filter(year=year - 1).exists() and year - 1,
+        "notice_text": "", "preview": None, **extra,
+    })
+
+
+def _year_of(value: str, default: int) -> int:
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
+
+
+def _enter_by_notice(request, action: str):
+    """The pasted notice: read it and show the year view (``preview``), or save what was
+    shown (``save_notice``: read again from the same text, never from the page's copy)."""
+    today = timezone.localdate()
+    text = request.POST.get("notice_text", "")
+    year = _year_of(request.POST.get("notice_year", ""), today.year + 1)
+    try:
+        if action == "save_notice":
+            return _entered(request, enter_notice(actor=request.person, text=text, year=year))
+        notice = parse_notice(text)
+    except DomainError as exc:
+        refuse(request, exc)
+        return _enter_page(request, year, notice_text=text)
+    return _enter_page(request, notice.year, notice_text=text, preview=_notice_preview(notice, today))
+
+
 @SYSADMIN
 def calendar_enter(request):
     today = timezone.localdate()
-    if request.method == "POST":
-        post = request.POST
-        holiday_rows = _form_rows(post, "h", _count(post.get("holiday_rows", ""), HOLIDAY_ROWS))
-        workday_rows = _form_rows(post, "w", _count(post.get("workday_rows", ""), WORKDAY_ROWS))
-        notice = post.get("notice", "")
-        year_text = post.get("year", "")
-        year = int(year_text) if year_text.isdigit() else today.year + 1
-        try:
-            if not year_text.isdigit():
-                raise DomainError("请填写年度，如“2027”。")
-            row = services.enter_year(actor=request.person, year=year,
-                                      holidays=_parse_rows(holiday_rows, "放假"),
-                                      workdays=_parse_rows(workday_rows, "调休上班"), notice=notice)
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已录入{row.year}年节假日安排。请核对下面的年历。")
-            return redirect("deadlines:calendar_year", year=row.year)
-    else:
-        year_text = request.GET.get("year", "")
-        year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else today.year + 1
-        holiday_rows, workday_rows, notice = _initial_rows(year)
-    existing = CalendarYear.objects.filter(year=year).first()
-    return render(request, "deadlines/calendar_enter.html", {
-        "year": year, "existing": existing, "notice": notice,
-        "holiday_rows": holiday_rows, "workday_rows": workday_rows,
-        "previous": CalendarYear.objects.filter(year=year - 1).exists() and year - 1,
-    })
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action in ("preview", "save_notice"):
+        return _enter_by_notice(request, action)
+    if request.method != "POST":
+        return _enter_page(request, _year_of(request.GET.get("year", ""), today.year + 1))
+    post = request.POST
+    holiday_rows = _form_rows(post, "h", _count(post.get("holiday_rows", ""), HOLIDAY_ROWS))
+    workday_rows = _form_rows(post, "w", _count(post.get("workday_rows", ""), WORKDAY_ROWS))
+    notice = post.get("notice", "")
+    year_text = post.get("year", "")
+    year = int(year_text) if year_text.isdigit() else today.year + 1
+    try:
+        if not year_text.isdigit():
+            raise DomainError("请填写年度，如“2027”。")
+        row = services.enter_year(actor=request.person, year=year, holidays=_parse_rows(holiday_rows, "放假"),
+                                  workdays=_parse_rows(workday_rows, "调休上班"), notice=notice)
+    except DomainError as exc:
+        refuse(request, exc)
+        return _enter_page(request, year, (holiday_rows, workday_rows, notice))
+    return _entered(request, row)
 
 
 # --- working hours ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pydantic import Field
 from deadlines import rules as rule_services
 from deadlines import services
 from deadlines.models import CalendarDay, CalendarYear, LimitScope, LimitUnit, TimeLimitRule, WorkingHours
+from deadlines.notice import enter_notice, parse_notice
 from gongwen.errors import NotFound
 
 from ..common import ERRORS_READ, ERRORS_WRITE, PathId, agency_ref, caller
@@ -53,6 +54,26 @@ class YearIn(InSchema):
     notice: str = Field("", max_length=200, description="依据（通知名称或文号）")
     holidays: list[RangeIn] = Field(max_length=60, description="放假日期段")
     workdays: list[RangeIn] = Field(default_factory=list, max_length=60, description="调休上班日期段")
+
+
+class NoticeIn(InSchema):
+    text: str = Field(max_length=20000, description="国务院办公厅关于某年部分节假日安排的通知全文（标题至落款日期）")
+    confirm: bool = Field(False, description="false：只解析，返回解析结果供核对，不保存；true：保存（整体替换该年度安排）")
+
+
+class NoticeDayOut(Schema):
+    date: date
+    is_workday: bool
+    name: str
+
+
+class NoticeOut(Schema):
+    year: int
+    title: str
+    days: list[NoticeDayOut] = Field(description="通知安排的全部日子（放假、补休、调休上班），含相邻年度的")
+    notes: list[str] = Field(description="不改变日历的提示，如鼓励安排职工在除夕休息")
+    saved: bool = Field(description="是否已保存")
+    resolved: int = Field(description="保存后计算出办理时限的时限待定待办数")
 
 
 class DayPatch(InSchema):
@@ -175,6 +196,23 @@ def enter_year(request, payload: YearIn):
     row = services.enter_year(actor=caller(request), year=payload.year, holidays=ranges(payload.holidays),
                               workdays=ranges(payload.workdays), notice=payload.notice)
     return Status(201, _year_out(next(r for r in _years() if r.pk == row.pk)))
+
+
+@router.post("/notice", response={200: NoticeOut, **error_responses(*ERRORS_WRITE)},
+             summary="按国务院通知全文录入某年度节假日安排（系统管理员）",
+             description="粘贴通知全文，逐行解析放假、补休和调休上班日期，核对星期和天数；读不懂的行原样指出并拒绝。"
+                         "confirm=false 只返回解析结果；confirm=true 保存该年度安排、一并更正通知涉及的相邻已录入年度的日子，"
+                         "并立即计算所有因缺少该年日历而时限待定的待办。")
+def enter_by_notice(request, payload: NoticeIn):
+    me = caller(request)
+    services.require_calendar_admin(me)
+    parsed = parse_notice(payload.text)
+    resolved = 0
+    if payload.confirm:
+        resolved = getattr(enter_notice(actor=me, text=payload.text, year=parsed.year), "resolved", 0)
+    return {"year": parsed.year, "title": parsed.title, "notes": parsed.notes, "saved": payload.confirm,
+            "resolved": resolved,
+            "days": [{"date": d, "is_workday": w, "name": n} for d, (w, n) in parsed.days().items()]}
 
 
 @router.patch("/days/{day}", response={200: DayOut, **error_responses(*ERRORS_WRITE)},

@@ -57,6 +57,7 @@ EXPECTED = {
     "/api/v1/templates/{template_id}/nodes": {"put"},
     "/api/v1/calendar/years": {"get", "post"},
     "/api/v1/calendar/years/{year}/days": {"get"},
+    "/api/v1/calendar/notice": {"post"},
     "/api/v1/calendar/days/{day}": {"patch"},
     "/api/v1/calendar/hours": {"get", "put"},
     "/api/v1/calendar/rules": {"get", "post"},

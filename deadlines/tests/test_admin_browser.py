@@ -1,18 +1,26 @@
 """The working-calendar pages and the 值班表 in headless Chromium (Debian's chromium driven
-by Playwright): the system administrator reads the 2026 calendar, enters 2027 through the
-form, and the office clerk arranges a duty shift. Screenshots (desktop, phone, print)
-under test-artifacts/screenshots/calendar-* and duty-*."""
+by Playwright): the system administrator reads the 2026 calendar; a telegram registered on
+New Year's Eve waits for the 2027 calendar (时限待定) and the dashboards say so; the
+administrator pastes the 2027 notice, checks the year view and confirms, and the waiting
+due time is computed; the office clerk arranges a duty shift. Screenshots (desktop, phone,
+print) under test-artifacts/screenshots/calendar-* and duty-*."""
 
 import os
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
+import time_machine  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from deadlines.models import CalendarYear  # noqa: E402
+from deadlines.tests.test_notice import NOTICE_2027  # noqa: E402
+from documents.services import IncomingData, register_incoming  # noqa: E402
+from flow.models import Task  # noqa: E402
 from org.models import DutyShift  # noqa: E402
 from tests.browser import ARGS, CHROMIUM, SHOTS  # noqa: E402
 from tests.browser import login as _login
@@ -23,6 +31,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
+SH = ZoneInfo("Asia/Shanghai")
 
 
 
@@ -44,17 +53,41 @@ def test_calendar_and_duty_pages(live_server):
             page.screenshot(path=str(SHOTS / "calendar-2026-print.png"), full_page=True)
             page.emulate_media(media="screen")
 
+            # A telegram registered on New Year's Eve waits for the 2027 calendar (时限待定):
+            # the administrator's dashboard says so; the secretary's 工作台 shows the red
+            # banner and the to-do list the pending due time.
+            with time_machine.travel(datetime(2026, 12, 31, 16, 0, tzinfo=SH), tick=False):
+                telegram = register_incoming(actor=o.clerk, agency=o.gov, data=IncomingData(
+                    title="关于做好元旦春节期间安全生产工作的电报", doc_type="电报", urgency="平急",
+                    sender_id=o.province.pk))
+            assert Task.objects.filter(document=telegram, due_pending_year=2027).exists()
+            page.goto(f"{live_server.url}/")
+            expect(page.locator("#pending-banner")).to_contain_text("1项待办办理时限待定（2027年日历未录入）")
+            page.screenshot(path=str(SHOTS / "calendar-pending-admin-dashboard.png"), full_page=True)
+            secretary = _login(browser, live_server.url, o.secretary)
+            expect(secretary.locator("#pending-banner")).to_contain_text("本机关有1项待办办理时限待定")
+            expect(secretary.locator("table")).to_contain_text("时限待定")
+            secretary.screenshot(path=str(SHOTS / "calendar-pending-office-dashboard.png"), full_page=True)
+
             page.goto(f"{live_server.url}/deadlines/admin/calendar/enter/?year=2027")
             page.locator("#h_start_0").fill("2027-01-01")
             page.locator("#h_end_0").fill("2027-01-03")
-            page.locator("#h_start_1").fill("2027-02-06")
-            page.locator("#h_end_1").fill("2027-02-13")
-            page.locator("#w_start_0").fill("2027-02-20")
             page.locator("#notice").fill("国务院办公厅关于2027年部分节假日安排的通知")
             page.screenshot(path=str(SHOTS / "calendar-enter-2027.png"), full_page=True)
-            page.get_by_role("button", name="保存2027年安排").click()
-            expect(page.locator(".gw-messages")).to_contain_text("已录入2027年节假日安排")
+            # Paste the notice, read it, see the year, confirm.
+            page.locator("#notice_text").fill(NOTICE_2027)
+            page.get_by_role("button", name="解析").click()
+            expect(page.locator("#preview-h")).to_contain_text("国务院办公厅关于2027年部分节假日安排的通知")
+            expect(page.locator("td[title='2月20日 星期六：调休上班（春节调休上班）']")).to_be_visible()
+            page.screenshot(path=str(SHOTS / "calendar-notice-preview-2027.png"), full_page=True)
+            assert not CalendarYear.objects.filter(year=2027).exists()
+            page.get_by_role("button", name="确认保存2027年安排").click()
+            expect(page.locator(".gw-messages")).to_contain_text("已按新日历计算1项时限待定待办的办理时限")
             assert CalendarYear.objects.filter(year=2027).exists()
+            assert not Task.objects.filter(due_pending_year__isnull=False).exists()
+            secretary.reload()
+            expect(secretary.locator("#pending-banner")).to_have_count(0)
+            secretary.context.close()
             page.context.close()
 
             phone = _login(browser, live_server.url, o.sysadmin, width=390, height=844)
