@@ -3,17 +3,22 @@
 Type detection is by content (magic bytes and, for DOCX/OFD, the ZIP directory), never
 by the file name. Written by hand because the detection we need is five formats deep
 and python-magic needs libmagic and still calls DOCX and OFD plain ZIP files.
+
+``sniff`` is also where hostile content of an allowed type is refused, since every upload
+path (the document page and API, the DOCX body, the joint sign-off scan, the files inside an
+imported 外部交换包) goes through it: a DOCX or OFD is inflated within the bounds of
+``gongwen.safezip`` (a decompression bomb is refused, never stored), and a PDF with
+JavaScript, auto-actions, launch actions or embedded files is refused (``gongwen.safepdf``).
 """
 
 import hashlib
-import io
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
 
+from gongwen import safepdf, safezip
 from gongwen.errors import DomainError
 
 ALLOWED = {
@@ -31,8 +36,11 @@ class FileCorrupted(DomainError):
 
 
 def sniff(data: bytes) -> str | None:
-    """The content type of ``data`` judged from its bytes, or None if not allowed."""
+    """The content type of ``data`` judged from its bytes, or None if not allowed. An allowed
+    type with hostile content raises a Chinese DomainError instead: a ZIP-based file outside
+    the bounds (``safezip.ZipRefused``), a PDF with active content (``safepdf.PdfRefused``)."""
     if data.startswith(b"%PDF-"):
+        safepdf.inspect(data)
         return "application/pdf"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
@@ -40,16 +48,23 @@ def sniff(data: bytes) -> str | None:
         return "image/jpeg"
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return "image/tiff"
-    if data.startswith(b"PK\x03\x04"):
+    if safezip.is_zip(data):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                names = set(z.namelist())
-        except zipfile.BadZipFile:
-            return None
-        if "word/document.xml" in names and "[Content_Types].xml" in names:
-            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        if "OFD.xml" in names:
-            return "application/ofd"
+            z = safezip.SafeZip(data, what="该文件")
+        except safezip.ZipRefused as exc:
+            if exc.code == "zip_invalid":
+                return None  # not a readable ZIP: simply not an allowed type
+            raise
+        with z:
+            names = set(z.namelist())
+            if "word/document.xml" in names and "[Content_Types].xml" in names:
+                kind, z.what = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX 文件"
+            elif "OFD.xml" in names:
+                kind, z.what = "application/ofd", "OFD 文件"
+            else:
+                return None
+            z.check()  # every member inflated within the bounds before the file is stored
+            return kind
     return None
 
 

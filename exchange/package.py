@@ -55,6 +55,7 @@ from documents.models import (
 )
 from flow import access as flow_access
 from flow import services as flow
+from gongwen import safezip
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.models import AdminRole, Agency
 from sealing import crypto
@@ -69,8 +70,7 @@ HISTORY = "history.json"
 SIGNATURE = "signature.json"
 RECEIPT = "receipt.json"
 FILES_DIR = "files/"
-MAX_MEMBERS = 200
-MAX_RATIO = 200  # a member may not inflate more than this (zip bomb)
+MAX_MEMBERS = 200  # a package holds a handful of files; the ratio cap is settings.ZIP_MAX_RATIO
 EXPORTED_ROLES = (DocumentFile.Role.FINAL, DocumentFile.Role.BODY, DocumentFile.Role.ATTACHMENT)
 ROLE_LABELS = {DocumentFile.Role.FINAL: "成品", DocumentFile.Role.BODY: "正文", DocumentFile.Role.ATTACHMENT: "附件"}
 LABEL_ROLES = {label: role for role, label in ROLE_LABELS.items()}
@@ -266,6 +266,11 @@ def export_package(target: Document | Delivery, actor, *, delivery: Delivery | N
                 if document.doc_number else None)
     if seal_use is None:
         raise DomainError("本件尚未编号用印，不能导出外部交换包。")
+    from sealing.services import current_seal_blocker  # the binding, as 分发 checks it (issue 11)
+
+    blocker = current_seal_blocker(document)
+    if blocker:
+        raise DomainError(f"本件不能导出外部交换包：{blocker}", code="seal_not_current")
     outside = list(Delivery.objects.filter(document=document, channel=Delivery.Channel.OUTSIDE).order_by("id"))
     if delivery is not None:
         if delivery.document_id != document.pk or delivery.channel != Delivery.Channel.OUTSIDE:
@@ -315,38 +320,41 @@ class Verified:
     key: TrustedKey | None = None
 
 
-def _member_names(z: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+def _member_names(z: safezip.SafeZip) -> list[zipfile.ZipInfo]:
+    """The members, each name one a package may have (the generic checks — count, sizes,
+    ratio, traversal, duplicates, encryption — were made by SafeZip on opening)."""
     infos = z.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise PackageRefused(f"交换包的成员过多（{len(infos)}个），不是有效的交换包。")
-    seen = set()
-    total = 0
     for info in infos:
         name = info.filename
-        if name in seen:
-            raise PackageRefused(f"交换包含有重复的成员“{name[:80]}”，不是有效的交换包。")
-        seen.add(name)
         if name not in (METADATA, HISTORY, SIGNATURE, RECEIPT) and not _MEMBER.match(name):
             raise PackageRefused(f"交换包含有不允许的成员名“{name[:80]}”（只允许 metadata.json、history.json、"
                                  "signature.json 和 files/ 下的文件，不得含路径），已拒收。")
-        if info.flag_bits & 0x1:
-            raise PackageRefused(f"交换包的成员“{name}”已加密，不是有效的交换包。")
-        total += info.file_size
-        if info.file_size > settings.MAX_UPLOAD_BYTES or total > settings.MAX_UPLOAD_BYTES * 2 or (
-                info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20):
-            raise PackageRefused("交换包解压后过大（疑似压缩炸弹），已拒收。")
     return infos
 
 
-def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _read_member(z: safezip.SafeZip, info: zipfile.ZipInfo) -> bytes:
     try:
-        with z.open(info) as fh:
-            data = fh.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
+        data = z.read(info)
+    except safezip.ZipRefused as exc:
+        if exc.code != "zip_broken":
+            raise
         raise PackageRefused(f"交换包的成员“{info.filename}”已损坏（校验失败），包可能已被篡改。") from None
     if len(data) != info.file_size:
         raise PackageRefused(f"交换包的成员“{info.filename}”大小与目录不符，包可能已被篡改。")
     return data
+
+
+def _open_zip(data: bytes) -> safezip.SafeZip:
+    """The package as a bounded ZIP: a member may be a whole file (up to MAX_UPLOAD_BYTES),
+    the package twice that; PackageRefused otherwise."""
+    try:
+        return safezip.SafeZip(data, what="交换包", max_members=MAX_MEMBERS,
+                               max_member_bytes=settings.MAX_UPLOAD_BYTES,
+                               max_total_bytes=settings.MAX_UPLOAD_BYTES * 2)
+    except safezip.ZipRefused as exc:
+        if exc.code == "zip_invalid":
+            raise PackageRefused("不是有效的交换包：ZIP 结构已损坏。") from None
+        raise PackageRefused(exc.message, code=exc.code) from None
 
 
 def _json(members: dict[str, bytes], name: str, kind: type):
@@ -366,14 +374,13 @@ def open_members(data: bytes) -> dict[str, bytes]:
     if len(data) > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise PackageRefused(f"交换包超过大小限制（{limit} MB），已拒收。")
-    if not data.startswith(b"PK\x03\x04"):
+    if not safezip.is_zip(data):
         raise PackageRefused("不是有效的交换包：文件不是 ZIP 格式。")
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise PackageRefused("不是有效的交换包：ZIP 结构已损坏。") from None
-    with z:
-        return {info.filename: _read_member(z, info) for info in _member_names(z)}
+    with _open_zip(data) as z:
+        try:
+            return {info.filename: _read_member(z, info) for info in _member_names(z)}
+        except safezip.ZipRefused as exc:
+            raise PackageRefused(exc.message, code=exc.code) from None
 
 
 def read_package(data: bytes, members: dict[str, bytes] | None = None) -> tuple[dict[str, bytes], dict, list, dict]:
@@ -471,7 +478,11 @@ def _content(verified: Verified) -> dict:
         role = LABEL_ROLES.get(entry.get("角色"))
         if role is None:
             raise PackageRefused(f"交换包中文件的角色“{str(entry.get('角色'))[:20]}”不正确。")
-        content_type = storage.sniff(content)
+        try:
+            content_type = storage.sniff(content)  # a DOCX/OFD bomb or a PDF with scripts inside the package
+        except DomainError as exc:
+            raise PackageRefused(f"交换包中的文件“{str(entry.get('文件名'))[:100]}”被拒绝：{exc.message}",
+                                 code=exc.code) from None
         if content_type is None:
             raise PackageRefused(f"交换包中的文件“{str(entry.get('文件名'))[:100]}”不是允许的格式（PDF、OFD、DOCX、图片）。")
         kinds.append((role, content_type))
@@ -500,7 +511,7 @@ def _record_refused(agency: Agency, actor, name: str, data: bytes, error: Packag
 def _partial(data: bytes) -> dict:
     """Who the package says signed it, for the refusal record (best effort, never raises)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
+        with _open_zip(data) as z:
             info = z.getinfo(SIGNATURE)
             if info.file_size > 64 * 1024:
                 return {}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from documents.access import get_visible
 from gongwen.errors import DomainError, NotFound
+from gongwen.uploads import read_upload
 from org.models import Agency
 from web.views.common import paginate, person_required, refuse
 
@@ -68,11 +69,8 @@ def package_import(request):
     if upload is None:
         messages.error(request, "请选择要导入的交换包（ZIP 文件）。")
         return redirect("exchange_packages:list")
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        data = upload.read(settings.MAX_UPLOAD_BYTES + 1)  # the service records the refusal
-    else:
-        data = upload.read()
     try:
+        data = read_upload(upload)  # refused while streaming if over the limit: nothing kept, nothing recorded
         package = packages.import_package(person.agency, person, upload.name or "", data)
     except DomainError as exc:
         refused = (ExchangePackage.objects.filter(agency=person.agency, by=person,

@@ -5,14 +5,20 @@ page's content is Doc_N/Pages/Page_M/Content.xml and its text sits in ``TextCode
 elements inside ``TextObject``s. No OFD reader is installable here (and the ones that
 exist render, which we do not need), so the pages are read in order straight from the ZIP
 with the standard library: every TextCode's text, a line per TextObject.
+
+DOCX and OFD are ZIPs: both are read through ``gongwen.safezip`` (bounded inflation), since
+the file indexed here may be one stored before uploads were checked, and a decompression
+bomb must not inflate inside the indexer or the web server. A file outside the bounds has
+no text.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
 from xml.etree import ElementTree
+
+from gongwen import safezip
 
 MAX_CHARS = 200_000
 
@@ -23,9 +29,9 @@ def sniff_kind(data: bytes, name: str = "") -> str:
         return "pdf"
     if data[:2] == b"PK":
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
+            with safezip.SafeZip(data) as z:
                 names = set(z.namelist())
-        except zipfile.BadZipFile:
+        except safezip.ZipRefused:
             return ""
         if "word/document.xml" in names:
             return "docx"
@@ -37,9 +43,7 @@ def sniff_kind(data: bytes, name: str = "") -> str:
 
 
 def docx_text(data: bytes) -> str:
-    import docx
-
-    d = docx.Document(io.BytesIO(data))
+    d = safezip.docx_document(data)
     lines = [p.text for p in d.paragraphs]
     for table in d.tables:
         for row in table.rows:
@@ -69,7 +73,7 @@ def _local(tag: str) -> str:
 
 def ofd_text(data: bytes) -> str:
     lines = []
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
+    with safezip.SafeZip(data, what="OFD 文件") as z:
         pages = sorted((n for n in z.namelist()
                         if re.fullmatch(r"(?:.*/)?Doc_\d+/Pages/Page_\d+/Content\.xml", n)), key=_page_key)
         for name in pages:
