@@ -2,9 +2,10 @@
 
 Everything a page can do, the API can do: each endpoint parses its input, calls one
 service (or selector) and returns a typed schema. Callers authenticate with a bearer
-token (``manage.py issue_token`` or POST /tokens) or the page session (CSRF enforced on
-changes). Refusals are ``{"detail": <Chinese>, "code": ...}`` with the status of the
-domain error; a document or task the caller may not see is 404, as if it did not exist.
+token (``manage.py issue_token``, or POST /tokens from a page session; tokens expire) or
+the page session (CSRF enforced on changes). Refusals are ``{"detail": <Chinese>,
+"code": ...}`` with the status of the domain error; a document or task the caller may not
+see is 404, as if it did not exist.
 """
 
 from ninja import NinjaAPI
@@ -13,6 +14,7 @@ from ninja.renderers import JSONRenderer
 from . import errors
 from .auth import session_auth, token_auth
 from .routers import (
+    account,
     archive,
     audit,
     calendar,
@@ -58,6 +60,7 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("/", tokens.router)
+api.add_router("/account", account.router)
 api.add_router("/", workbench.router)
 api.add_router("/org", org.router)
 api.add_router("/documents", documents.router)

@@ -1,19 +1,43 @@
-"""Errors as JSON: ``{"detail": <Chinese message>, "code": <machine code>}``.
+"""Errors as JSON: ``{"detail": <Chinese message>, "code": <machine code>, "request_id": …}``.
 
 Domain refusals keep the status their class gives them (400, 403, 404, 409); request
 data that does not parse is 422 with a Chinese sentence per field; a missing or invalid
-credential is 401. Nothing else about the request is echoed back.
+credential is 401; an unknown path under /api/ is 404 and a method the path does not
+take 405, both as JSON. Anything else that goes wrong in an endpoint is a 500 whose body
+says only that, with the request id (请求编号) the user gives the help desk: the
+traceback goes to the log under that id, never into the response. Nothing else about the
+request is echoed back.
 """
 
+import sys
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.signals import got_request_exception
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.log import log_response
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import Field
 
+from gongwen import requestid
 from gongwen.errors import DomainError
+
+JSON = "application/json; charset=utf-8"
+NOT_FOUND = "未找到。"
+FORBIDDEN = "您没有执行此操作的权限。"
+BAD_REQUEST = "请求无法处理：请求格式不正确。"
+TOO_LARGE = "请求内容过大。"
+
+
+def server_error_detail(request_id: str) -> str:
+    return f"服务器内部错误：这次请求没有完成。如问题仍在，请将请求编号 {request_id} 告知系统管理员。"
 
 
 class ErrorOut(Schema):
     detail: str
     code: str
+    request_id: str = Field(description="请求编号：向系统管理员报告问题时请提供（亦见响应头 X-Request-ID）")
 
 
 class FieldErrorOut(Schema):
@@ -47,6 +71,8 @@ FIELD_LABELS = {
     "assist_unit_ids": "协办单位", "resolution": "分歧处理意见", "clearance": "涉密等级",
     "is_active": "在岗", "nodes": "环节", "document_id": "公文编号", "task_id": "待办编号", "version_id": "文件版本编号",
     "post_id": "岗位编号", "delegation_id": "委托编号", "token_id": "令牌编号", "template_id": "模板编号",
+    "start": "开始时间", "end": "结束时间", "at": "时间", "due_at": "办理时限", "new_due_at": "新时限",
+    "instructed_at": "批示时间",
 }
 
 KIND_LABELS = {
@@ -81,6 +107,8 @@ def _message(error: dict) -> str:
         return "不是有效的 JSON"
     if kind == "control_characters":
         return "含有不可见的控制字符（如 NUL），请删除后重试"
+    if kind == "time_out_of_range":
+        return "超出可接受的时间范围（1900年至2100年）"
     if kind == "extra_forbidden":
         return "不是可接受的字段"
     if kind in ("greater_than_equal", "greater_than"):
@@ -114,27 +142,107 @@ def validation_payload(errors: list[dict]) -> dict:
     return {"detail": "请求数据有误：" + "；".join(sentences) + "。", "code": "invalid", "errors": items}
 
 
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def body(request, detail: str, code: str, **extra) -> dict:
+    """The error body every API error has: the message, its code and the request id."""
+    return {"detail": detail, "code": code, **extra, "request_id": requestid.of(request)}
+
+
+def json_error(request, status: int, detail: str, code: str) -> HttpResponse:
+    """An API error answered outside django-ninja (unknown path, an error in a middleware)."""
+    return JsonResponse(body(request, detail, code), status=status, content_type=JSON,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def server_error(request, exc: BaseException | None = None) -> HttpResponse:
+    """The 500 of the API. The traceback is logged (under the request id, see LOGGING) and
+    the test client is told, as Django does for a page (``got_request_exception``)."""
+    response = json_error(request, 500, server_error_detail(requestid.of(request)), "server_error")
+    if exc is not None:
+        log_response("Internal Server Error: %s", request.path, response=response, request=request, exception=exc)
+        if sys.exc_info()[1] is exc:
+            got_request_exception.send(sender=None, request=request)
+    return response
+
+
+# Statuses an answer outside the API's own handlers may have, in Chinese.
+PLAIN_MESSAGES = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND, 405: "不支持该请求方法。", 413: TOO_LARGE}
+
+
+class JsonApiErrorsMiddleware:
+    """Under /api/, an error answered without JSON — django-ninja's 405 for a method the
+    path does not take, a refusal from a middleware — is given the JSON error shape, so
+    that a client never has to parse HTML or plain text. The Allow header stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code < 400 or not request.path_info.startswith("/api/") or response.streaming
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        status = response.status_code
+        replaced = json_error(request, status, PLAIN_MESSAGES.get(status, "请求无法处理。") if status < 500 else
+                              server_error_detail(requestid.of(request)), f"http_{status}" if status < 500 else
+                              "server_error")
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if header in response:
+                replaced[header] = response[header]
+        return replaced
+
+
 def install(api: NinjaAPI) -> None:
+    def respond(request, status: int, detail: str, code: str, **extra):
+        return api.create_response(request, body(request, detail, code, **extra), status=status)
+
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=exc.status_code)
+        return respond(request, exc.status_code, exc.message, exc.code)
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
-        return api.create_response(request, validation_payload(exc.errors), status=422)
+        payload = validation_payload(exc.errors)
+        return respond(request, 422, payload.pop("detail"), payload.pop("code"), **payload)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        response = api.create_response(
-            request, {"detail": "请先登录，或在 Authorization 请求头中提供有效的访问令牌（Bearer）。",
-                      "code": "unauthenticated"}, status=401)
+        # A known token that no longer authenticates says why (api.auth.TokenRefused).
+        response = respond(request, 401, getattr(exc, "detail", None)
+                           or "请先登录，或在 Authorization 请求头中提供有效的访问令牌（Bearer）。",
+                           getattr(exc, "code", None) or "unauthenticated")
         response["WWW-Authenticate"] = 'Bearer realm="gongwen"'
         return response
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        messages = {400: "请求无法解析：请求体应为有效的 JSON（上传文件时为 multipart/form-data）。", 404: "未找到。", 405: "不支持该请求方法。", 413: "请求内容过大。"}
-        detail = str(exc) if any("\u4e00" <= ch <= "\u9fff" for ch in str(exc)) else messages.get(
-            exc.status_code, "请求无法处理。")
-        return api.create_response(request, {"detail": detail, "code": f"http_{exc.status_code}"},
-                                   status=exc.status_code)
+        messages = {400: "请求无法解析：请求体应为有效的 JSON（上传文件时为 multipart/form-data）。",
+                    **{k: v for k, v in PLAIN_MESSAGES.items() if k != 400}}
+        detail = str(exc) if _chinese(str(exc)) else messages.get(exc.status_code, "请求无法处理。")
+        return respond(request, exc.status_code, detail, f"http_{exc.status_code}")
+
+    # Django's own exceptions, raised inside an endpoint or while its request is read: the
+    # status Django would give them, never a 500.
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return respond(request, 404, NOT_FOUND, "not_found")
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def forbidden(request, exc):
+        return respond(request, 403, str(exc) if _chinese(str(exc)) else FORBIDDEN, "forbidden")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, exc):
+        return respond(request, 413, TOO_LARGE, "http_413")
+
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(BadRequest)
+    def bad_request(request, exc):
+        return respond(request, 400, BAD_REQUEST, "bad_request")
+
+    @api.exception_handler(Exception)
+    def unexpected(request, exc):
+        return server_error(request, exc)

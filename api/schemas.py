@@ -9,13 +9,33 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
 from pydantic_core import PydanticCustomError
 
 # An id as the databases store it (64-bit): larger numbers are refused (422), never sent to SQL.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Times sent to the API. A time without a UTC offset ("2026-03-08T09:00") is Beijing time
+# (Asia/Shanghai, TIME_ZONE), as the office reads it: made aware here, once, for every input
+# field, so that no service ever compares a naive time with an aware one (a 500). Years far
+# outside an office's working life are refused (422): converted to UTC they would overflow
+# (year 1 at +08:00 is before year 1) and a working-time calculation over them would walk
+# millennia of days.
+EARLIEST, LATEST = 1900, 2100
+
+
+def _local_time(value: datetime) -> datetime:
+    if not EARLIEST <= value.year <= LATEST:
+        raise PydanticCustomError("time_out_of_range", "超出可接受的时间范围")
+    if value.tzinfo is None or value.utcoffset() is None:
+        return timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+LocalDateTime = Annotated[datetime, AfterValidator(_local_time)]
 
 # Control characters other than tab and newlines: PostgreSQL cannot store NUL at all, and
 # none of them belongs in an official document's elements or an opinion.
@@ -237,16 +257,18 @@ class DelegationOut(Schema):
     starts_at: datetime
     ends_at: datetime
     reason: str
+    consent: str = Field(description="代设时委托人本人同意的记录")
     cancelled_at: datetime | None
     created_at: datetime
 
 
 class DelegationIn(InSchema):
     to_person_id: Id
-    from_person_id: Id | None = Field(None, description="委托人；默认本人")
-    starts_at: datetime
-    ends_at: datetime
+    from_person_id: Id | None = Field(None, description="委托人；默认本人。办公室主任代设时须填 consent")
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     reason: str = Field("", max_length=200)
+    consent: str = Field("", max_length=200, description="代设时委托人本人同意的记录，如“本人3月8日电话同意”")
 
 
 class OrgImportIn(InSchema):
@@ -279,12 +301,12 @@ class IncomingIn(InSchema):
     main_recipients: str = Field("", max_length=300)
     cc_recipients: str = Field("", max_length=500)
     issued_on: date | None = None
-    received_at: datetime | None = None
+    received_at: LocalDateTime | None = None
     pages: int | None = None
     copies: int = 1
     attachments_note: str = Field("", max_length=500)
     remarks: str = Field("", max_length=500)
-    sender_deadline: datetime | None = None
+    sender_deadline: LocalDateTime | None = None
     sender_deadline_text: str = Field("", max_length=60)
     addressed_to_id: Id | None = Field(None, description="直送领导（人员 id）：登记为直送件")
     forwarded_from_id: Id | None = None
@@ -689,12 +711,21 @@ class TokenOut(Schema):
     name: str
     prefix: str
     created_at: datetime
+    expires_at: datetime = Field(description="到期时间：此后令牌不再能用")
     last_used_at: datetime | None
     revoked_at: datetime | None
+    state: str = Field(description="有效、已过期、已吊销或已失效（密码已修改）")
+
+    @staticmethod
+    def resolve_state(obj) -> str:
+        from .services import token_state
+
+        return token_state(obj)
 
 
 class TokenIn(InSchema):
     name: str = Field(max_length=60)
+    days: int | None = Field(None, ge=1, description="有效天数；不填为系统默认（90天），最长由系统设定（365天）")
 
 
 class IssuedTokenOut(TokenOut):

@@ -15,3 +15,10 @@ urlpatterns = [
     path("secrecy/", include("secrecy.urls")),
     path("", include("web.urls")),
 ]
+
+# Chinese error pages with the request id, rendered without the database; JSON under /api/
+# (an unknown API path is a JSON 404 too). See gongwen/error_pages.py.
+handler400 = "gongwen.error_pages.bad_request"
+handler403 = "gongwen.error_pages.permission_denied"
+handler404 = "gongwen.error_pages.page_not_found"
+handler500 = "gongwen.error_pages.server_error"

@@ -57,15 +57,17 @@ class Filters:
     date_to: date | None = None
 
     def facets(self) -> list[list[str]]:
+        # A negative number (from a hand-made URL or API call) matches nothing: "n0"/"y0" is
+        # on no row, where "n-5" would be two tokens, a phrase the index cannot search.
         out = []
         if self.sender:
-            out.append([f"f{int(self.sender)}"])
+            out.append([f"f{max(int(self.sender), 0)}"])
         if self.unit:
-            out.append([f"n{int(self.unit)}"])
+            out.append([f"n{max(int(self.unit), 0)}"])
         if self.doc_type:
             out.append([facet("t", self.doc_type)])
         if self.year:
-            out.append([f"y{int(self.year)}"])
+            out.append([f"y{max(int(self.year), 0)}"])
         if self.status:
             out.append([facet("st", self.status)])
         if self.urgency:

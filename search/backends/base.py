@@ -43,10 +43,13 @@ def order_key(agency_id: int, doc_date: date, document_id: int) -> int:
 
 
 def key_range(agency_id: int, date_from: date | None, date_to: date | None) -> tuple[int, int]:
-    """The ids of an agency's documents dated within [date_from, date_to]."""
-    lo = order_key(agency_id, date_from or EPOCH, 0)
-    hi = (order_key(agency_id, date_to, 0) + (1 << DAY_SHIFT) - 1) if date_to else ((int(agency_id) + 1) << AGENCY_SHIFT) - 1
-    return lo, hi
+    """The ids of an agency's documents dated within [date_from, date_to]. Never outside the
+    agency's own range: a date before 1970 or after 2149 (any date a client sends) would
+    otherwise reach into the neighbouring agencies' documents."""
+    first, last = order_key(agency_id, EPOCH, 0), ((int(agency_id) + 1) << AGENCY_SHIFT) - 1
+    lo = order_key(agency_id, date_from, 0) if date_from else first
+    hi = (order_key(agency_id, date_to, 0) + (1 << DAY_SHIFT) - 1) if date_to else last
+    return max(lo, first), min(hi, last)
 
 
 @dataclass

@@ -29,7 +29,9 @@ def match_expression(query: Query, branch: Branch) -> str:
     for group in query.facets:
         parts.append("(" + " OR ".join(f"scope_tokens : {_q(t)}" for t in group) + ")")
     expr = " AND ".join(parts)
-    for token in branch.exclude:
+    # FTS5's NOT needs something to take away from: with no term, scope or facet (an empty
+    # search with only a date range) the exclusion is made in SQL instead (SqliteBackend._where).
+    for token in branch.exclude if expr else ():
         expr = f"({expr}) NOT scope_tokens : {_q(token)}"
     return expr
 
@@ -42,6 +44,10 @@ class SqliteBackend(Backend):
         # No term and no scope token (someone's visible ids with a date range only): the
         # rowid list alone (FTS5 looks rowids up one by one).
         where, params = (["search_fts MATCH %s"], [expr]) if expr else (["1"], [])
+        if branch.exclude and not expr:
+            # The excluded scope (s1, the classified documents) is a short posting list.
+            where.append("rowid NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)")
+            params.append(" OR ".join(f"scope_tokens : {_q(t)}" for t in branch.exclude))
         if branch.agency is not None:
             lo, hi = key_range(branch.agency, query.date_from, query.date_to)
             where.append("rowid BETWEEN %s AND %s")
