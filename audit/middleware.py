@@ -20,3 +20,19 @@ class ClientAddressMiddleware:
             return self.get_response(request)
         finally:
             client_address.reset(token)
+
+
+class RefusalMiddleware:
+    """Note every 403 and 404 answered to a signed-in person or an API token holder
+    (audit.refusals: recorded without taking the audit chain's lock)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            from .refusals import note
+
+            note(request, response)
+        return response

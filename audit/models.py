@@ -20,7 +20,10 @@ class AuditEvent(models.Model):
     """An entry of the tamper-evident audit log (安全审计日志).
 
     Each row carries the hash of the previous row; editing or deleting any row breaks
-    the chain, which ``manage.py verify_audit`` reports.
+    the chain, which ``manage.py verify_audit`` reports. Deleting the newest rows together
+    with the head row leaves a valid shorter chain: the signed checkpoints kept outside the
+    database (``audit.checkpoints``) catch that. Rows are never deleted (保存期限, at least
+    ``AUDIT_RETENTION_DAYS``).
     """
 
     seq = models.BigIntegerField(unique=True, verbose_name="序号")
@@ -48,3 +51,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("审计日志只能追加，不能删除。")
+
+
+class AccessRefusal(models.Model):
+    """A refused access (拒绝访问) waiting to enter the audit chain: a signed-in person (or
+    an API token) was answered 403 or 404. A refusal is a security event, but recording it
+    on the request path must not take the chain's deployment-wide lock (every probe would
+    queue behind it, and a crawler could stall the office): the request only inserts this
+    row; the worker folds the rows into the chain as ``access.refused`` events, a batch
+    under one lock (``audit.refusals.fold``), and deletes them once folded."""
+
+    at = models.DateTimeField(verbose_name="时间")
+    actor_id = models.BigIntegerField(null=True, blank=True, verbose_name="操作人ID")
+    actor_name = models.CharField(max_length=100, blank=True, verbose_name="操作人")
+    method = models.CharField(max_length=10, verbose_name="请求方法")
+    path = models.CharField(max_length=300, verbose_name="请求路径")
+    status = models.PositiveSmallIntegerField(verbose_name="应答")
+    client_address = models.CharField(max_length=64, blank=True, verbose_name="客户端地址")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待入审计链的拒绝访问记录"
