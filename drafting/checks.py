@@ -17,12 +17,11 @@ code; the layout side is measured on our own rendered PDF (RULES §10) elsewhere
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from gongwen import safezip
 from gongwen.errors import DomainError
 
 MUST = "must"
@@ -408,18 +407,25 @@ DATE_LINE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\S*\d{4}年\d{1,2}月\
 
 
 def docx_paragraphs(data: bytes) -> list[str]:
-    """The non-empty paragraphs of a DOCX, or a DomainError in Chinese for anything else."""
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
-
+    """The non-empty paragraphs of a DOCX, or a DomainError in Chinese for anything else.
+    The archive is inflated within the bounds of ``gongwen.safezip`` before python-docx
+    reads it: a decompression bomb is refused (``ZipRefused``, naming the limit)."""
     if not data:
         raise DomainError("上传的文件是空的，请选择一个 DOCX 文件。", code="empty_file")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if not safezip.is_zip(data):
         raise DomainError("上传的文件不是 DOCX 文件（Word 2007 及以上格式），请另存为 .docx 后再检查。",
                           code="not_docx")
     try:
-        document = Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, Exception) as exc:  # noqa: BLE001
+        document = safezip.docx_document(data)
+    except safezip.ZipRefused as exc:
+        if exc.code == "zip_invalid":
+            raise DomainError("上传的文件不是 DOCX 文件（Word 2007 及以上格式），请另存为 .docx 后再检查。",
+                              code="not_docx") from exc
+        if exc.code != "zip_broken":
+            raise
+        raise DomainError("无法读取该 DOCX 文件，文件可能已损坏，请在 Word 中重新保存后再试。",
+                          code="broken_docx") from exc
+    except Exception as exc:  # noqa: BLE001 (python-docx has many errors for a ZIP that is not a Word document)
         raise DomainError("无法读取该 DOCX 文件，文件可能已损坏，请在 Word 中重新保存后再试。",
                           code="broken_docx") from exc
     return [p.text.strip() for p in document.paragraphs if p.text.strip()]

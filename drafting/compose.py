@@ -172,33 +172,65 @@ def signer_names(document: Document) -> list[str]:
 # --------------------------------------------------------------------------- renderer
 
 
-def render_input(document: Document, *, copy_number: str = "") -> RenderInput:
-    """The renderer's input for the document as it stands (dates empty until it is signed)."""
+# Every element the renderer prints on the page besides the body, with its name: what a
+# seal use binds (sealing.services) — a change of any of them after 用印 voids the seal.
+# ``render_input`` takes its fields from ``page_elements``, so nothing printed is left out.
+PRINTED = {
+    "agency_mark": "发文机关标志",
+    "joint_agencies": "联合发文机关",
+    "mark_suffix": "版头",
+    "kind": "版式",
+    "copy_number": "份号",
+    "secrecy": "密级和保密期限",
+    "urgency": "紧急程度",
+    "doc_number": "发文字号",
+    "upward": "上行文",
+    "signers": "签发人",
+    "title": "标题",
+    "main_recipients": "主送机关",
+    "attachments": "附件说明",
+    "issuing_agency": "发文机关署名",
+    "date": "成文日期",
+    "cc": "抄送机关",
+    "printing_agency": "印发机关",
+    "printing_date": "印发日期",
+}
+
+
+def page_elements(document: Document, *, copy_number: str = "") -> dict:
+    """The elements printed on the page as the document stands, by the renderer's field
+    names (``PRINTED``); plain values (text, lists of text, a flag), so they can be stored."""
     agencies = issuing_agencies(document)
     main = main_recipients_text(document)
     copies = _recipient_names(document, Recipient.Kind.COPY)
     date = cn_date(document.issued_on)
-    return RenderInput(
-        agency_mark=agencies[0],
-        joint_agencies=agencies[1:],
-        mark_suffix=MARK_SUFFIX.get(document.layout, "文件"),
-        title=document.title,
-        doc_number=document.doc_number,
-        main_recipients=f"{main}：" if main else "",
-        body=body_paragraphs(document),
-        attachments=[Attachment(name) for name in attachment_names(document)],
-        issuing_agency="　".join(agencies),
-        date=date,
-        copy_number=copy_number or document.copy_number,
-        secrecy=secrecy_mark(document.secrecy, document.secrecy_term),
-        urgency=document.urgency,
-        signers=signer_names(document) if document.is_upward else [],
-        upward=document.is_upward,
-        cc="，".join(copies),  # the renderer closes the line with “。”
-        printing_agency=printing_agency(document),
-        printing_date=date,
-        kind=document.layout or "file",
-    )
+    return {
+        "agency_mark": agencies[0],
+        "joint_agencies": agencies[1:],
+        "mark_suffix": MARK_SUFFIX.get(document.layout, "文件"),
+        "kind": document.layout or "file",
+        "copy_number": copy_number or document.copy_number,
+        "secrecy": secrecy_mark(document.secrecy, document.secrecy_term),
+        "urgency": document.urgency,
+        "doc_number": document.doc_number,
+        "upward": document.is_upward,
+        "signers": signer_names(document) if document.is_upward else [],
+        "title": document.title,
+        "main_recipients": f"{main}：" if main else "",
+        "attachments": attachment_names(document),
+        "issuing_agency": "　".join(agencies),
+        "date": date,
+        "cc": "，".join(copies),  # the renderer closes the line with “。”
+        "printing_agency": printing_agency(document),
+        "printing_date": date,
+    }
+
+
+def render_input(document: Document, *, copy_number: str = "") -> RenderInput:
+    """The renderer's input for the document as it stands (dates empty until it is signed)."""
+    elements = page_elements(document, copy_number=copy_number)
+    attachments = [Attachment(name) for name in elements.pop("attachments")]
+    return RenderInput(**elements, body=body_paragraphs(document), attachments=attachments)
 
 
 # --------------------------------------------------------------------------- checker

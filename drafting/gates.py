@@ -178,11 +178,12 @@ def numbered(document, activation):
 
 
 def sealed(document, activation):
-    from sealing.models import SealUse
+    """The 用印 node: a current seal use that binds the 成品, the body, the printed elements
+    and the valid sign-offs as they are now (sealing.services.current_seal_blocker, the
+    same check as 分发's)."""
+    from sealing.services import current_seal_blocker
 
-    if not SealUse.objects.filter(document=document, doc_number=document.doc_number).exists():
-        return "尚未用印：请由印章管理员加盖印章后再送分发。"
-    return None
+    return current_seal_blocker(document)
 
 
 def dispatched(document, activation):

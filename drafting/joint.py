@@ -27,7 +27,7 @@ from org.selectors import persons_with_post
 from . import gates
 from .access import require_office
 from .models import JointSignRequest, SignOff
-from .services import _refresh_signature_fields
+from .services import _refresh_signature_fields, _void_seal
 
 
 def principals(agency):
@@ -171,6 +171,7 @@ def sign_joint(request_id: int, *, actor, opinion: str) -> SignOff:
     audit.record(actor=actor, action="drafting.joint_sign", target=signoff,
                  new={"document": document.pk, "agency": request.agency_id, "request": request.pk,
                       "body_version": body.pk, "sha256": body.sha256})
+    _void_seal(document, actor=actor, cause=f"用印后{request.agency.name}{actor.name}签发", force=True)
     notify(request.requested_by, title=f"{request.agency.name}已签发：{document.title}",
            body=f"{actor.name}：{opinion}", url=reverse("web:document", args=[document.pk]), document=document)
     return signoff

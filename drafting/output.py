@@ -113,6 +113,13 @@ def make_copy(document_id: int, *, actor, kind: str) -> FileVersion:
             raise DomainError("本件尚未编号，不能生成成品：请先在“编号”环节取得发文字号。")
         if gates.missing_signatures(document):
             raise DomainError(f"本件签发不全，不能生成成品：尚缺{'、'.join(gates.missing_signatures(document))}。")
+        from sealing.services import current_seal_blocker, current_use  # sealing builds on drafting
+
+        sealed = current_use(document)
+        if sealed is not None and current_seal_blocker(document) is None:
+            # A new 成品 would no longer be the file the seal binds (分发 sends only that).
+            raise DomainError(f"本件已用印（{sealed.seal.name}，成品第{sealed.final_version.number if sealed.final_version_id else '—'}版），"
+                              "不能重新生成成品。如需修改，请退回修改并重新签发后再用印。")
 
     rendered = render.render(compose.render_input(document))
     pdf = render.render_pdf(rendered.docx)  # ConverterMissing (Chinese) without LibreOffice

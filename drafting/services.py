@@ -198,6 +198,15 @@ def _fields(cleaned: dict) -> dict:
     return {k: v for k, v in cleaned.items() if not k.startswith("_")}
 
 
+def _void_seal(document: Document, *, actor, cause: str, force: bool = False) -> None:
+    """A change after 用印 voids the seal use (sealing.services.void_stale_seal): always for
+    a new sign-off, otherwise when something the seal bound (printed element, body, 文号)
+    differs now. Imported here: sealing builds on drafting."""
+    from sealing.services import void_stale_seal
+
+    void_stale_seal(document, actor=actor, cause=cause, force=force)
+
+
 @transaction.atomic
 def create_draft(*, actor, data: DraftData) -> Document:
     """拟稿: the drafter fills in the drafting form; the draft is theirs (the 拟稿 node)
@@ -244,6 +253,7 @@ def update_draft(*, actor, document_id: int, data: DraftData) -> Document:
     flow._history(document, actor=actor, action=HistoryAction.DRAFT, opinion=(
         f"修改发文稿纸：{'、'.join(str(c) for c in changed)}" if changed else "修改主送、抄送或联合发文机关"))
     audit.record(actor=actor, action="drafting.update", target=document, new={"changed": [str(c) for c in changed]})
+    _void_seal(document, actor=actor, cause="用印后修改发文稿纸")
     return document
 
 
@@ -294,6 +304,7 @@ def sign_off(task_id: int, *, actor, opinion: str, next_assignees=None) -> SignO
                   opinion=opinion, targets=[f"正文第{body.number}版"])
     audit.record(actor=actor, action="drafting.sign_off", target=signoff,
                  new={"document": document.pk, "body_version": body.pk, "sha256": body.sha256})
+    _void_seal(document, actor=actor, cause=f"用印后{actor.name}重新签发", force=True)
     flow.send_on(task.pk, actor=actor, opinion=opinion, decision=Decision.AGREE, next_assignees=next_assignees)
     return signoff
 
@@ -338,6 +349,7 @@ def record_joint_signoff(document_id: int, *, actor, agency_id: int, signer_name
         f"{joint.agency.name}{signer_name}于{signed_on.year}年{signed_on.month}月{signed_on.day}日签发：{signoff.opinion}"))
     audit.record(actor=actor, action="drafting.joint_sign_off", target=signoff,
                  new={"document": document.pk, "agency": joint.agency_id, "signed_on": signed_on.isoformat()})
+    _void_seal(document, actor=actor, cause=f"用印后记录{joint.agency.name}的签发", force=True)
     return signoff
 
 
@@ -398,7 +410,45 @@ def number(task_id: int, *, actor, series_id: int | None = None) -> IssuedNumber
     flow._history(document, actor=actor, action=HistoryAction.NUMBER, task=task, from_node=task.node_name,
                   opinion=issued.number, on_behalf_of=on_behalf)
     audit.record(actor=actor, action="drafting.number", target=issued,
-                 new={"document": document.pk, "number": issued.number})
+                 new={"document": document.pk, "number": issued.number, "skipped": issued.skipped})
+    _void_seal(document, actor=actor, cause=f"用印后重新编号为{issued.number}")
+    return issued
+
+
+@transaction.atomic
+def record_number(document_id: int, *, actor, number: str, reason: str) -> IssuedNumber:
+    """登记已有文号: the office records in the 发文登记簿 the 发文字号 an outgoing document
+    was given outside the system (numbered on paper before it was entered), with the
+    reason; the number then belongs to the document and is never allocated again. Refused
+    when the number is taken in the ledger or carried by another document of the agency."""
+    from documents.validators import clean_doc_number
+
+    document = flow._lock_document(document_id)
+    require_office(actor, document, "登记已有文号")
+    if not document.is_outgoing:
+        raise DomainError("只有发文可以登记发文字号。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请写明登记理由（如“系统上线前已以纸质编号”）。")
+    number = clean_doc_number(number)
+    if not number:
+        raise DomainError("请填写要登记的发文字号，如“示府办发〔2026〕7号”。")
+    if gates.is_numbered(document):
+        raise DomainError(f"本件已编号：{document.doc_number}。如需更改，请先作废原文号并写明理由。")
+    if document.doc_number and document.doc_number != number:
+        raise DomainError(f"本件载明的发文字号是{document.doc_number}，只能登记该文号。")
+    code, year, seq = numbering.parse_number(number)
+    series = NumberSeries.objects.filter(agency=document.agency, code=code).first()
+    if series is None:
+        raise DomainError(f"{document.agency.short_name}没有发文代字“{code}”，不能登记该文号。")
+    issued = numbering.record(series, document=document, actor=actor, year=year, seq=seq, note=reason)
+    document.doc_number = issued.number
+    document.number_series = series
+    document.save(update_fields=["doc_number", "number_series"])
+    flow._history(document, actor=actor, action=HistoryAction.NUMBER, opinion=f"登记已有文号{issued.number}：{reason}")
+    audit.record(actor=actor, action="drafting.record_number", target=issued,
+                 new={"document": document.pk, "number": issued.number, "reason": reason[:300]})
+    _void_seal(document, actor=actor, cause=f"用印后登记文号{issued.number}")
     return issued
 
 
@@ -414,7 +464,8 @@ def void_number(issued_id: int, *, actor, reason: str) -> IssuedNumber:
     issued = IssuedNumber.objects.select_for_update().get(pk=issued_id)
     from sealing.models import SealUse
 
-    if SealUse.objects.filter(document=document, doc_number=issued.number).exists():
+    # A voided seal use no longer stands for the number; a current one does.
+    if SealUse.objects.filter(document=document, doc_number=issued.number, voiding__isnull=True).exists():
         raise DomainError(f"{issued.number}已用印，不能作废。")
     numbering.void(issued, actor=actor, reason=reason)
     if document.doc_number == issued.number:
@@ -424,4 +475,5 @@ def void_number(issued_id: int, *, actor, reason: str) -> IssuedNumber:
                   opinion=f"{issued.number}作废：{issued.void_reason}")
     audit.record(actor=actor, action="drafting.void_number", target=issued,
                  new={"document": document.pk, "number": issued.number, "reason": issued.void_reason})
+    _void_seal(document, actor=actor, cause=f"用印后作废文号{issued.number}")
     return issued

@@ -71,6 +71,7 @@ def _recipient_names(recipients: list[Recipient], kind: str) -> str:
 
 def _check_dispatchable(document: Document, recipients: list[Recipient]) -> None:
     from sealing.models import SealUse
+    from sealing.services import current_seal_blocker
 
     if not document.is_outgoing:
         raise DomainError("本件不是发文，不能分发。")
@@ -85,11 +86,15 @@ def _check_dispatchable(document: Document, recipients: list[Recipient]) -> None
     missing = []
     if not document.doc_number:
         missing.append("发文字号（请先编号）")
-    if not document.doc_number or not SealUse.objects.filter(document=document,
-                                                            doc_number=document.doc_number).exists():
+    if not SealUse.objects.filter(document=document).exists():
         missing.append("用印记录（请先由印章管理员用印）")
     if missing:
         raise DomainError(f"本件尚缺{'、'.join(missing)}，不能分发。")
+    # What is sent is exactly what was sealed last, on what was signed: the one check of
+    # the binding, the same as the 用印 node's gate (it names what differs).
+    blocker = current_seal_blocker(document, delivering=sealed_file(document))
+    if blocker:
+        raise DomainError(f"本件不能分发：{blocker}", code="seal_not_current")
     if not any(r.kind == Recipient.Kind.MAIN for r in recipients):
         raise DomainError("本件没有主送机关，不能分发：请在发文稿纸中填写主送机关。")
 

@@ -45,7 +45,8 @@ def ledger(person, f: LedgerFilter | None = None) -> QuerySet[SealUse]:
     """The seal ledger of the person's agency (newest first), filtered by seal and year."""
     if not access.can_read_ledger(person):
         return SealUse.objects.none()
-    qs = SealUse.objects.filter(seal__agency_id=person.agency_id).select_related("seal", "used_by", "document")
+    qs = SealUse.objects.filter(seal__agency_id=person.agency_id).select_related(
+        "seal", "used_by", "document", "voiding", "voiding__voided_by")
     f = f or LedgerFilter()
     if f.seal_id:
         qs = qs.filter(seal_id=f.seal_id)
@@ -84,5 +85,5 @@ def keepers(agency) -> QuerySet:
 
 
 def uses_of(document) -> QuerySet[SealUse]:
-    return SealUse.objects.filter(document=document).select_related("seal", "used_by", "final_version").order_by(
-        "-used_at", "-id")
+    return SealUse.objects.filter(document=document).select_related(
+        "seal", "used_by", "final_version", "voiding", "voiding__voided_by").order_by("-used_at", "-id")

@@ -14,6 +14,15 @@
   the 成文日期, is signed (SM2 over its SM3 digest) and stored as the next version of the
   成品; the ledger (SealUse) records what was sealed on whose sign-offs; the document moves
   on to 分发.
+* The binding (RULES.md §7, what is sealed is exactly what was signed): a seal use records
+  the SHA-256 of the sealed 成品, the body version, the elements printed on the page
+  (drafting.compose.page_elements) and the sign-offs it rests on. ``void_stale_seal`` voids
+  it (a SealVoid row with the reason, a history entry and an audit event, in the caller's
+  transaction) when the body, a printed element or the sign-offs change, on a return
+  (退回, ``returned``, run by the engine through flow.effects) and before sealing again.
+  ``current_seal_blocker`` is the one check of the binding: the 用印 node's gate
+  (drafting.gates.sealed) and 分发 (exchange.services.dispatch) both ask it, and it names
+  what differs — whichever way the change came in.
 * ``verify`` / ``find_and_verify``: is this PDF the one that was sealed?
 
 Signature convention: the SM2 signature (sealing.crypto.sign, SM3 with Z and the default
@@ -41,7 +50,7 @@ from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
 from org.models import Agency, Person
 
 from . import access, crypto, selectors, stamp
-from .models import Seal, SealUse
+from .models import Seal, SealUse, SealVoid
 
 SEAL_DIAMETER_MM = 42
 NOT_SEALED_NODE = "本件尚未送到用印环节，不能用印。"
@@ -138,19 +147,153 @@ def missing_message(missing: list[str]) -> str:
             "请待上述审核、签发和环节完成后再用印。")
 
 
+# History actions after which a 成品 made earlier no longer shows the document as it stands.
+CHANGES = (HistoryAction.DRAFT, HistoryAction.BODY, HistoryAction.SIGN_OFF, HistoryAction.JOINT_SIGN_OFF,
+           HistoryAction.NUMBER, HistoryAction.VOID_NUMBER, HistoryAction.RETURN)
+
+
 def _final_pdf(document: Document, *, actor) -> FileVersion:
-    """The newest 成品 PDF made after the last sign-off and numbering (and never sealed
-    before); otherwise a new one (drafting.output)."""
+    """The newest 成品 PDF if it was made after every change of the document (sign-off,
+    numbering, the body, the drafting form, a return) and was never sealed before;
+    otherwise a new one (drafting.output)."""
     newest = output.latest_pdf(document, "final")
-    last_signed = SignOff.objects.filter(document=document).order_by("-signed_at").values_list(
-        "signed_at", flat=True).first()
-    numbered_at = document.issued_numbers.filter(number=document.doc_number, voided_at__isnull=True).values_list(
-        "allocated_at", flat=True).first()
-    fresh = (newest is not None
-             and (last_signed is None or newest.uploaded_at > last_signed)
-             and (numbered_at is None or newest.uploaded_at > numbered_at)
-             and not SealUse.objects.filter(final_version=newest).exists())
-    return newest if fresh else output.make_copy(document.pk, actor=actor, kind="final")
+    if newest is not None and not SealUse.objects.filter(final_version=newest).exists():
+        body = gates.current_body(document)
+        changes = [SignOff.objects.filter(document=document).order_by("-signed_at").values_list(
+                       "signed_at", flat=True).first(),
+                   document.issued_numbers.filter(number=document.doc_number, voided_at__isnull=True).values_list(
+                       "allocated_at", flat=True).first(),
+                   body.uploaded_at if body is not None else None,
+                   document.history.filter(action__in=CHANGES).order_by("-at").values_list("at", flat=True).first()]
+        if all(at is None or newest.uploaded_at > at for at in changes):
+            return newest
+    return output.make_copy(document.pk, actor=actor, kind="final")
+
+
+# --- the binding of a seal use ----------------------------------------------------------------
+
+
+def seal_binding(document: Document, final_version: FileVersion | None) -> dict:
+    """What a seal use put on ``final_version`` binds, as the document stands now: the file's
+    SHA-256, the body version, the printed elements and the valid sign-offs (ids, newest
+    instant). The fields of SealUse of the same names."""
+    signoffs = list(gates.valid_signoffs(document).order_by("signed_at", "id").values_list("pk", "signed_at"))
+    return {"final_version": final_version, "sha256": final_version.sha256 if final_version is not None else "",
+            "body_version": gates.current_body(document), "elements": compose.page_elements(document),
+            "signoff_ids": [pk for pk, _ in signoffs], "last_signoff_at": max((at for _, at in signoffs), default=None)}
+
+
+def last_use(document: Document) -> SealUse | None:
+    """The document's newest seal use (current or voided)."""
+    return (SealUse.objects.filter(document=document).select_related("seal", "final_version", "body_version",
+                                                                     "voiding")
+            .order_by("-used_at", "-id").first())
+
+
+def current_use(document: Document) -> SealUse | None:
+    """The newest seal use, unless it was voided."""
+    use = last_use(document)
+    return use if use is not None and use.is_current else None
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value) or "（无）"
+    return str(value).rstrip("：") if value not in (None, "") else "（无）"
+
+
+def _version_label(version: FileVersion | None) -> str:
+    return f"第{version.number}版" if version is not None else "（无）"
+
+
+def _when(at) -> str:
+    local = timezone.localtime(at)
+    return f"{compose.cn_date(local)} {local:%H:%M}"
+
+
+def _digest(sha: str) -> str:
+    return f"SHA-256 {sha[:12]}…" if sha else "未记录摘要"
+
+
+def differences(use: SealUse, document: Document, *, delivering: FileVersion | None = None) -> list[str]:
+    """What differs between what ``use`` sealed and the document as it stands (and, for
+    分发, the file about to be delivered): one Chinese phrase per difference, [] when the
+    seal use still holds."""
+    found = []
+    if use.elements:  # recorded by every seal since the binding exists
+        now = compose.page_elements(document)
+        for key, label in compose.PRINTED.items():
+            then = use.elements.get(key)
+            if then != now.get(key):
+                found.append(f"{label}（用印时：{_shown(then)}；现为：{_shown(now.get(key))}）")
+    body = gates.current_body(document)
+    if (body.pk if body is not None else None) != use.body_version_id and (use.elements or use.body_version_id):
+        found.append(f"正文（用印时为{_version_label(use.body_version)}，现为{_version_label(body)}）")
+    signoffs = list(gates.valid_signoffs(document).order_by("signed_at", "id").values_list("pk", "signed_at"))
+    if [pk for pk, _ in signoffs] != list(use.signoff_ids or []):
+        found.append("签发（用印后有新的签发，或所依据的签发因正文修改已失效）")
+    elif any(at > use.used_at for _, at in signoffs):
+        found.append("签发（签发晚于用印）")
+    final = output.latest_pdf(document, "final")
+    if not use.sha256:
+        found.append("成品（用印记录未载明所盖成品的摘要）")
+    elif final is None or final.sha256 != use.sha256:
+        found.append(f"成品（用印的是{_version_label(use.final_version)}，{_digest(use.sha256)}；"
+                     f"现为{_version_label(final)}，{_digest(final.sha256 if final else '')}）")
+    if delivering is not None and delivering.sha256 != use.sha256:
+        found.append(f"分发的文件（《{delivering.original_name}》{_version_label(delivering)}，{_digest(delivering.sha256)}）"
+                     f"不是最后用印的成品（{_version_label(use.final_version)}，{_digest(use.sha256)}）")
+    return list(dict.fromkeys(found))
+
+
+NOT_SEALED = "尚未用印：请由印章管理员加盖印章后再送分发。"
+
+
+def current_seal_blocker(document: Document, *, delivering: FileVersion | None = None) -> str | None:
+    """None when the document's last seal use is current and binds exactly what it is now —
+    the 成品 file (or ``delivering``, the file 分发 would send) by its SHA-256, the body, every
+    printed element and the valid sign-offs, none of them newer than the seal; otherwise the
+    Chinese reason, naming what differs. The one check of the 用印 gate and of 分发."""
+    use = last_use(document)
+    if use is None:
+        return NOT_SEALED
+    if not use.is_current:
+        return (f"原用印（{_when(use.used_at)}，{use.seal.name}）已作废："
+                f"{use.void_reason}。须由印章管理员对当前成品重新用印。")
+    found = differences(use, document, delivering=delivering)
+    if found:
+        return f"用印后本件已有变动，原用印不再有效，须重新用印：{'；'.join(found)}。"
+    return None
+
+
+def void_stale_seal(document: Document, *, actor, cause: str, force: bool = False) -> SealVoid | None:
+    """Void the document's current seal use when it no longer binds the document (or always,
+    with ``force``: a return, a new sign-off), with the cause and what differs as the reason;
+    in the caller's transaction, the document locked by the caller. Returns the voiding, or
+    None when there was nothing to void."""
+    use = current_use(document)
+    if use is None:
+        return None
+    found = differences(use, document)
+    if not found and not force:
+        return None
+    reason = (cause + ("：" + "；".join(found) if found else ""))[:500]
+    voiding = SealVoid.objects.create(seal_use=use, reason=reason, voided_by=actor, voided_at=timezone.now())
+    flow._history(document, actor=actor, action=HistoryAction.SEAL, targets=[use.seal.name],
+                  opinion=f"原用印作废（{use.seal.name}，成品{_version_label(use.final_version)}）：{reason}。须重新用印。")
+    audit.record(actor=actor, action="sealing.void", target=use, old={"state": SealVoid.CURRENT},
+                 new={"state": SealVoid.VOIDED, "document": document.pk, "reason": reason,
+                      "sha256": use.sha256, "voiding": voiding.pk})
+    return voiding
+
+
+def returned(document: Document, *, actor, to_node: str, reason: str) -> None:
+    """退回 (flow.effects): a document sent back to an earlier node is changed and signed
+    again before it is sent out, so its seal use is void and it must be sealed again."""
+    if document.is_outgoing:
+        void_stale_seal(document, actor=actor, cause=f"退回“{to_node}”（{(reason or '').strip()[:100]}）", force=True)
 
 
 def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
@@ -171,8 +314,10 @@ def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
     missing = seal_check(document)
     if missing:
         raise GateClosed(missing_message(missing), gate="sealed")
-    if SealUse.objects.filter(document=document, doc_number=document.doc_number).exists():
-        raise DomainError(f"{document.doc_number}已用印，不能重复用印。")
+    current = current_use(document)
+    if current is not None and not differences(current, document):
+        raise DomainError(f"{document.doc_number}已用印（{_when(current.used_at)}，成品{_version_label(current.final_version)}），"
+                          "原用印仍然有效，不能重复用印。")
     task = (Task.objects.select_for_update(of=("self",)).select_related("activation")
             .filter(document=document, status=TaskStatus.OPEN, role=TaskRole.MAIN, node_kind=NodeKind.SEAL,
                     assignee=actor).order_by("id").first())
@@ -204,6 +349,8 @@ def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
     if len(note) > 300:
         raise DomainError("备注过长（最多300字）。")
 
+    # Sealing again: the seal use that no longer binds the document is voided first.
+    void_stale_seal(document, actor=actor, cause="重新用印")
     final = _final_pdf(document, actor=actor)
     pdf = storage.read(final.storage_path, final.sha256)
     picture = stamp.seal_image_png(seal.agency.name, diameter_mm=SEAL_DIAMETER_MM)
@@ -216,18 +363,21 @@ def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
 
     version = upload_file(actor=actor, document=document, name=f"{document.doc_number}（成品，已用印）.pdf",
                           data=sealed, role=DocumentFile.Role.FINAL, replaces=final.file)
-    signoffs = list(gates.valid_signoffs(document).order_by("signed_at", "id").values_list("pk", flat=True))
+    binding = seal_binding(document, version)
+    signoffs = binding["signoff_ids"]
     use = SealUse.objects.create(
         seal=seal, document=document, doc_number=document.doc_number, title=document.title[:300],
-        signers=document.signer[:200], signoff_ids=signoffs, copies=copies, used_by=actor, used_at=timezone.now(),
-        final_version=version, sm3=digest, signature=signature, note=note)
+        signers=document.signer[:200], copies=copies, used_by=actor, used_at=timezone.now(), sm3=digest,
+        signature=signature, note=note, **binding)
     flow._history(document, actor=actor, action=HistoryAction.SEAL, task=task, from_node=task.node_name,
                   opinion=f"加盖“{seal.name}”，{copies}份（成品第{version.number}版，SM3 {digest[:16]}…）"
                           + (f"。{note}" if note else ""),
                   targets=[seal.name])
     audit.record(actor=actor, action="sealing.seal", target=use, new={
         "document": document.pk, "seal": seal.pk, "doc_number": use.doc_number, "copies": copies,
-        "signoffs": signoffs, "final_version": version.pk, "sm3": digest, "signature": signature, "place": where})
+        "signoffs": signoffs, "final_version": version.pk, "sha256": version.sha256,
+        "body_version": getattr(binding["body_version"], "pk", None), "sm3": digest, "signature": signature,
+        "place": where})
     flow.send_on(task.pk, actor=actor, opinion="已用印。")
     return use
 
@@ -254,6 +404,7 @@ INTACT = "文件完好：与用印时的成品一致，电子签名有效。"
 MODIFIED = "文件已被修改：摘要与用印记录不一致。"
 BAD_SIGNATURE = "文件摘要与用印记录一致，但电子签名无效：用印记录或印章公钥可能被改动，请联系安全保密管理员。"
 UNKNOWN = "没有与该文件摘要一致的用印记录：文件可能已被修改，或不是本系统加盖电子印章的成品。"
+VOIDED = "文件与用印时的成品一致，电子签名有效，但该次用印已于{at}作废（{reason}），不能作为有效公文使用。"
 
 
 def verify(seal_use: SealUse, data: bytes) -> dict:
@@ -262,9 +413,12 @@ def verify(seal_use: SealUse, data: bytes) -> dict:
     intact = digest == seal_use.sm3
     valid = bool(seal_use.signature) and crypto.verify(seal_use.seal.public_key, bytes.fromhex(digest),
                                                        seal_use.signature)
+    current = seal_use.is_current
     message = (INTACT if valid else BAD_SIGNATURE) if intact else MODIFIED
+    if intact and valid and not current:
+        message = VOIDED.format(at=_when(seal_use.voided_at), reason=seal_use.void_reason)
     return {"intact": intact and valid, "sm3": digest, "expected_sm3": seal_use.sm3, "signature_valid": valid,
-            "message": message, "seal_use": seal_use, "found": True}
+            "message": message, "seal_use": seal_use, "found": True, "current": current}
 
 
 def find_and_verify(data: bytes) -> dict:
@@ -275,4 +429,4 @@ def find_and_verify(data: bytes) -> dict:
     if use is not None:
         return verify(use, data)
     return {"intact": False, "sm3": digest, "expected_sm3": None, "signature_valid": False, "message": UNKNOWN,
-            "seal_use": None, "found": False}
+            "seal_use": None, "found": False, "current": False}

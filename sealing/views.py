@@ -26,7 +26,7 @@ from . import access, selectors, services
 
 PRINT_LIMIT = 2000
 COLUMNS = [("序号", 6), ("用印时间", 18), ("发文字号", 20), ("标题", 50), ("签发人", 16), ("份数", 6), ("印章", 24),
-           ("用印人", 10), ("SM3 摘要", 70), ("备注", 20)]
+           ("用印人", 10), ("SM3 摘要", 70), ("状态", 8), ("作废理由", 40), ("备注", 20)]
 
 
 def _ledger_context(request):
@@ -60,7 +60,7 @@ def export(request):
     f, _ = _ledger_context(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     rows = ([n, cn_datetime(use.used_at), use.doc_number, use.title, use.signers, use.copies, use.seal.name,
-             use.used_by.name, use.sm3, use.note]
+             use.used_by.name, use.sm3, use.state_display, use.void_reason, use.note]
             for n, use in enumerate(selectors.ledger(request.person, f).iterator(chunk_size=500), start=1))
     return ledger_xlsx("用印登记簿", COLUMNS, rows, filename=f"用印登记簿-{stamp}.xlsx",
                        ascii_filename=f"seal-ledger-{stamp}.xlsx")

@@ -2,7 +2,7 @@
 
 As in test_dispatch: the drafting and sealing state is built directly (the document with
 its 文号 and recipients, the body uploaded through documents.services.upload_file, a Seal
-and one SealUse for the number) and the process entered at 分发 through
+and one SealUse binding the uploaded 成品, sealing.services.seal_binding) and the process entered at 分发 through
 flow.services.start_process(done_nodes=...). Dispatching then goes through
 exchange.services.dispatch, signing for and refusing through the engine.
 """
@@ -16,6 +16,7 @@ from flow import services as flow
 from flow.models import Task, TaskRole, TaskStatus
 from org.models import Agency, AgencyKind, Unit
 from sealing.models import Seal, SealUse
+from sealing.services import seal_binding
 from tests.factories import person
 
 BEFORE_DISPATCH = ("draft", "review", "sign_off", "recheck", "number", "seal")
@@ -51,10 +52,12 @@ def outgoing(agency, clerk, *, main, copy=(), number, title="关于道路运输�
     for kind, recipients in ((Recipient.Kind.MAIN, main), (Recipient.Kind.COPY, copy)):
         for position, target in enumerate(recipients):
             Recipient.objects.create(document=doc, kind=kind, agency=target, name=target.name, position=position)
-    document_services.upload_file(actor=clerk, document=doc, name="成品.pdf", data=PDF, role=DocumentFile.Role.FINAL)
+    final = document_services.upload_file(actor=clerk, document=doc, name="成品.pdf", data=PDF,
+                                          role=DocumentFile.Role.FINAL)
     seal = Seal.objects.filter(agency=agency).first() or Seal.objects.create(agency=agency, name=f"{agency.name}印",
                                                                              keeper=clerk)
-    SealUse.objects.create(seal=seal, document=doc, doc_number=number, title=title, signers="负责人", used_by=clerk)
+    SealUse.objects.create(seal=seal, document=doc, doc_number=number, title=title, signers="负责人", used_by=clerk,
+                           **seal_binding(doc, final))
     flow.start_process(doc, actor=clerk, done_nodes=BEFORE_DISPATCH)
     return doc
 

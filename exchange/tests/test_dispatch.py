@@ -31,6 +31,7 @@ from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Task, TaskStatus
 from gongwen.errors import NotFound, PermissionDenied
 from sealing.models import Seal, SealUse
+from sealing.services import seal_binding
 from tests.helpers import open_task, refused
 
 NUMBER = "示府办函〔2026〕5号"
@@ -55,13 +56,15 @@ def outgoing(o, *, number=NUMBER, sealed=True, main=("dept",), copy=("province",
                                  position=position)
     document_services.upload_file(actor=o.clerk, document=doc, name="正文.pdf", data=BODY_PDF,
                                   role=DocumentFile.Role.BODY)
+    final_version = None
     if final:
-        document_services.upload_file(actor=o.clerk, document=doc, name="成品.pdf", data=FINAL_PDF,
-                                      role=DocumentFile.Role.FINAL)
+        final_version = document_services.upload_file(actor=o.clerk, document=doc, name="成品.pdf", data=FINAL_PDF,
+                                                      role=DocumentFile.Role.FINAL)
     seal = Seal.objects.create(agency=o.gov, name="示范市人民政府办公室印", keeper=o.keeper)
     if sealed:
+        # bound to the 成品 as it stands (sealing.services.seal_binding), as 用印 records it
         SealUse.objects.create(seal=seal, document=doc, doc_number=number or "示府办函〔2026〕4号", title=doc.title,
-                               signers="周副市长", used_by=o.keeper)
+                               signers="周副市长", used_by=o.keeper, **seal_binding(doc, final_version))
     flow.start_process(doc, actor=o.clerk, done_nodes=BEFORE_DISPATCH)
     if secrecy:
         Document.objects.filter(pk=doc.pk).update(secrecy=secrecy, secrecy_term="1年")
@@ -148,12 +151,11 @@ def test_recipient_returns_it(office):
     assert (dept["status"], dept["returned_reason"], dept["signed_at"]) == ("已退文", "非本单位职责范围。", None)
 
 
-def test_without_a_final_the_body_is_sent(office):
+def test_without_a_sealed_final_nothing_is_sent(office):
+    # The body was never sealed: only the sealed 成品 leaves the agency (issue 11, defect 8).
     o = office
     doc = outgoing(o, final=False)
-    inside, _ = dispatch(dispatch_task(o, doc).pk, actor=o.clerk)
-    version = FileVersion.objects.get(file__document=inside.incoming)
-    assert storage.read(version.storage_path, version.sha256) == BODY_PDF
+    _refused_dispatch(o, doc, "用印记录未载明所盖成品的摘要")
 
 
 def test_every_recipient_outside_writes_no_incoming_document(office):
@@ -188,7 +190,7 @@ def test_a_seal_of_another_number_does_not_count(office):
     o = office
     doc = outgoing(o)
     Document.objects.filter(pk=doc.pk).update(doc_number="示府办函〔2026〕6号")
-    _refused_dispatch(o, doc, "用印记录")
+    _refused_dispatch(o, doc, f"发文字号（用印时：{NUMBER}；现为：示府办函〔2026〕6号）")
 
 
 def test_refused_without_main_recipient(office):

@@ -48,17 +48,20 @@ BEFORE_DISPATCH = ("draft", "review", "sign_off", "recheck", "number", "seal")
 REFUSAL_TABLES = {ExchangePackage._meta.db_table, AuditEvent._meta.db_table, "audit_audithead"}
 
 
-def make_outgoing(o, *, dispatched=True, with_seal=True):
+def make_outgoing(o, *, dispatched=True, with_seal=True, main_by_name=""):
+    """The 函 to the province, sealed at 分发 (``main_by_name``: its main recipient a name
+    typed in instead, before 用印 — a change after it would void the seal)."""
     doc = Document.objects.create(
         agency=o.gov, direction=Direction.OUTGOING, slip_kind=SlipKind.ROUTINE, doc_type="函",
         title="关于商请协助做好跨省道路养护工作的函", drafted_by=o.handler_a, lead_unit=o.div_a, doc_number=NUMBER,
         signer="周副市长", issued_on=date(2026, 3, 8), writing_direction="parallel", pages=2,
         attachments_note="1. 养护路段清单", remarks="联系人：孙科员", urgency="加急", layout="letter")
-    Recipient.objects.create(document=doc, kind=Recipient.Kind.MAIN, agency=o.province, name=o.province.name)
+    Recipient.objects.create(document=doc, kind=Recipient.Kind.MAIN, agency=None if main_by_name else o.province,
+                             name=main_by_name or o.province.name)
     document_services.upload_file(actor=o.clerk, document=doc, name="正文.pdf", data=BODY_PDF,
                                   role=DocumentFile.Role.BODY)
-    document_services.upload_file(actor=o.clerk, document=doc, name="成品.pdf", data=FINAL_PDF,
-                                  role=DocumentFile.Role.FINAL)
+    final = document_services.upload_file(actor=o.clerk, document=doc, name="成品.pdf", data=FINAL_PDF,
+                                          role=DocumentFile.Role.FINAL)
     document_services.upload_file(actor=o.clerk, document=doc, name="附件1 养护路段清单.pdf", data=ATTACHMENT_PDF,
                                   role=DocumentFile.Role.ATTACHMENT)
     if with_seal:
@@ -68,7 +71,7 @@ def make_outgoing(o, *, dispatched=True, with_seal=True):
 
         seal = Seal.objects.create(agency=o.gov, name="示范市人民政府办公室印", keeper=o.keeper)
     SealUse.objects.create(seal=seal, document=doc, doc_number=NUMBER, title=doc.title, signers="周副市长",
-                           used_by=o.keeper)
+                           used_by=o.keeper, **sealing.seal_binding(doc, final))
     flow.start_process(doc, actor=o.clerk, done_nodes=BEFORE_DISPATCH)
     if dispatched:
         task = open_task(doc, o.clerk)
@@ -194,6 +197,8 @@ def test_export_refused_for_a_classified_document(office, settings):
     doc = make_outgoing(o, dispatched=False)
     Document.objects.filter(pk=doc.pk).update(secrecy="秘密", secrecy_term="1年")
     doc.refresh_from_db()
+    o.clerk.clearance = "秘密"  # who holds it must be cleared to see it at all (else: 404)
+    o.clerk.save(update_fields=["clearance"])
     with refused("秘密件.*不得导出外部交换包"):
         packages.export_package(doc, o.clerk)
     settings.CLASSIFIED_DEPLOYMENT = True  # even on a classified network: the package leaves it
@@ -434,3 +439,26 @@ def test_only_the_security_administrator_registers_keys(office):
     assert key.public_key == public and key.fingerprint == packages.fingerprint(public)
     with refused("已登记给"):
         packages.register_key(actor=o.secadmin, agency=o.other_gov, public_key=public)
+
+
+def test_a_bomb_inside_a_signed_package_is_refused(office, exported):
+    """A trusted sender's validly signed package whose 正文 is a DOCX inflating to 1 GiB: the
+    package is within its own bounds (the member is ~1 MB), the file inside is not."""
+    from tests.test_hostile_files import docx_bomb
+
+    o = office
+    _doc, package = exported
+    trust_gov(o)
+    members = members_of(zip_bytes(package))
+    metadata = json.loads(members["metadata.json"])
+    bomb = docx_bomb()
+    entry = next(f for f in metadata["文件"] if f["角色"] == "正文")
+    members[entry["路径"]] = bomb
+    entry.update({"大小": len(bomb), "SHA-256": hashlib.sha256(bomb).hexdigest(), "格式": "DOCX"})
+    members["metadata.json"] = json.dumps(metadata, ensure_ascii=False).encode()
+    seal = packages.signing_seal(o.gov)
+    digest = crypto.sm3_digest(packages.manifest(members, metadata))
+    signature = json.loads(members["signature.json"])
+    signature["签名"] = crypto.sign(crypto.decrypt_private(seal.private_key_encrypted), seal.public_key, digest)
+    members["signature.json"] = json.dumps(signature, ensure_ascii=False).encode()
+    refused_import(o, rezip(members), "文件“正文.pdf”被拒绝：该文件解压后过大")

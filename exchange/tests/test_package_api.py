@@ -13,6 +13,7 @@ from django.urls import reverse
 from api.tests.helpers import ApiClient
 from exchange import package as packages
 from exchange.models import Delivery, ExchangePackage, TrustedKey
+from tests.auth import sign_in
 from tests.helpers import diff, snapshot
 
 from .test_package import REFUSAL_TABLES, make_outgoing, members_of, rezip, trust_gov, zip_bytes
@@ -24,7 +25,7 @@ def _fast_password_hashing(settings):
 
 
 def signed_in(client, person):
-    client.force_login(person.user)
+    sign_in(client, person)
     return client
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from audit.models import AuditEvent
 from deadlines.models import Notification
-from documents.models import Recipient
 from exchange import package as packages
 from exchange import package_receipts as receipts
 from exchange.models import Delivery, ExchangePackage, Receipt
@@ -32,8 +31,7 @@ from .test_package import make_outgoing, members_of, rezip, trust_gov, zip_bytes
 def imported(office):
     """o.gov exported a package for its outside delivery to 示范市交通运输局; o.dept imported it."""
     o = office
-    doc = make_outgoing(o, dispatched=False)
-    Recipient.objects.filter(document=doc).update(agency=None, name=o.dept.name)
+    doc = make_outgoing(o, dispatched=False, main_by_name=o.dept.name)
     task = open_task(doc, o.clerk)
     assert task.node_kind == NodeKind.DISPATCH
     dispatch(task.pk, actor=o.clerk)

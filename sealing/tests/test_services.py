@@ -240,7 +240,7 @@ def test_sealing_writes_the_ledger_the_sealed_final_and_a_valid_signature(office
     # verification
     assert sealing.verify(use, data) == {
         "intact": True, "sm3": use.sm3, "expected_sm3": use.sm3, "signature_valid": True,
-        "message": "文件完好：与用印时的成品一致，电子签名有效。", "seal_use": use, "found": True}
+        "message": "文件完好：与用印时的成品一致，电子签名有效。", "seal_use": use, "found": True, "current": True}
     assert sealing.find_and_verify(data)["seal_use"] == use
 
 
