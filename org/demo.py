@@ -521,8 +521,7 @@ DOCS: list[DocSpec] = [
     _d("G07", "gov", "关于进一步优化营商环境降低制度性交易成本的实施意见", "意见", "prov_gov", "示省政办发〔{y}〕21号",
        slip="relay", days=1, stop="screen", body=True, pages=8),
     _d("G40", "gov", "关于做好岁末年初安全稳定工作的通知", "通知", "prov_gov", "示省政办发〔{y}〕30号", slip="relay",
-       days=2, secrecy="秘密", secrecy_term="6个月", copy_number="000023", registrar="jiyao",
-       leaders=("shizhang",), stop="instruct"),
+       days=2, leaders=("shizhang",), stop="instruct"),
     _d("G03", "gov", "关于调整基层医疗卫生机构绩效工资总量的请示", "请示", "wjw", "示卫健〔{y}〕27号", days=1,
        signer="武金凤", direct=("wjw_zhuren", "fushizhang2"), stop="register"),
     _d("G21", "gov", "关于提请召开市安全生产委员会全体会议的请示", "请示", "yjj", "示应急〔{y}〕29号", days=1,
@@ -689,7 +688,8 @@ def _build_organisation(ctx: _Ctx) -> None:
     # AB角: the deputy mayor in charge of 综合三科 is away at training; 刘振华 stands in.
     org.create_delegation(actor=ctx.p("zhuren"), from_person=ctx.p("fushizhang3"), to_person=ctx.p("fushizhang1"),
                           starts_at=ctx.now - timedelta(days=1), ends_at=ctx.now + timedelta(days=6),
-                          reason="赴省委党校参加专题培训，期间由刘振华常务副市长代为批阅")
+                          reason="赴省委党校参加专题培训，期间由刘振华常务副市长代为批阅",
+                          consent="本人出发前当面同意")
 
 
 def _set_passwords(ctx: _Ctx) -> None:

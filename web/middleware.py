@@ -7,7 +7,7 @@ probe. The API refuses them in its schemas; this does the same for the pages.
 
 import re
 
-from django.http import HttpResponseBadRequest
+from gongwen import error_pages
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -24,6 +24,5 @@ class RejectControlCharactersMiddleware:
         if request.path.startswith("/api/"):
             return self.get_response(request)
         if _has_control(request.GET) or (request.method == "POST" and _has_control(request.POST)):
-            return HttpResponseBadRequest("提交的内容含有非法控制字符，未做任何改动。请删除后重新提交。".encode(),
-                                          content_type="text/plain; charset=utf-8")
+            return error_pages.bad_request(request, message="提交的内容含有非法控制字符，未做任何改动。请删除后重新提交。")
         return self.get_response(request)

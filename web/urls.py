@@ -1,7 +1,7 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import (
+    account,
     admin_audit,
     admin_flow,
     admin_org,
@@ -17,9 +17,17 @@ from .views import (
 app_name = "web"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
-         name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # signing in and 账号安全 (等保 level 3: password, lockout, second factor, sessions)
+    path("login/", account.login_view, name="login"),
+    path("logout/", account.logout_view, name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="password_change"),
+    path("account/otp/setup/", account.otp_setup, name="otp_setup"),
+    path("account/otp/verify/", account.otp_verify, name="otp_verify"),
+    path("account/sessions/end/", account.logout_everywhere, name="logout_everywhere"),
+    path("admin/locks/", account.locks, name="locks"),
+    path("admin/locks/unlock/", account.unlock, name="unlock"),
+    path("admin/org/people/<int:person_id>/password/", account.password_reset, name="password_reset"),
     # 工作台 and the lists
     path("", lists.dashboard, name="dashboard"),
     path("inbox/", lists.inbox, name="inbox"),
@@ -75,4 +83,8 @@ urlpatterns = [
     # audit log (security auditor)
     path("audit/", admin_audit.audit_log, name="audit_log"),
     path("audit/verify/", admin_audit.verify, name="audit_verify"),
+    path("audit/export/", admin_audit.export, name="audit_export"),
+    path("audit/checkpoint/", admin_audit.checkpoint, name="audit_checkpoint"),
+    path("audit/checkpoints.log", admin_audit.download_checkpoints, name="audit_checkpoints"),
+    path("audit/public-key.txt", admin_audit.download_public_key, name="audit_public_key"),
 ]

@@ -3,6 +3,7 @@ a seal keeper for each, and outgoing drafts in different states with a real hist
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from audit.services import verify_chain
 from deadlines.models import Notification
@@ -32,7 +33,8 @@ def test_demo_has_series_seals_keepers_and_drafts_in_every_state():
         seal = Seal.objects.get(agency=agency)
         assert seal.keeper in keepers and seal.public_key
     # The new keepers sign in with the demo password and are listed.
-    assert authenticate(username="jtj_yinzhang", password=demo.DEMO_PASSWORD) is not None
+    login = RequestFactory().post("/login/")  # django-axes (the failed-login lockout) needs a request
+    assert authenticate(login, username="jtj_yinzhang", password=demo.DEMO_PASSWORD) is not None
     assert "jtj_yinzhang" in demo.format_logins()
 
     gov = Agency.objects.get(name=demo.MARKER_AGENCY)
@@ -68,6 +70,20 @@ def test_demo_has_series_seals_keepers_and_drafts_in_every_state():
     issued = IssuedNumber.objects.get(document=sealed_next)
     assert sealed_next.doc_number == issued.number and issued.number.startswith("示府办发〔")
     assert seal_task.assignee.name == "何雪"
+    # Every 发文字号 an outgoing document carries went through the ledger (issue 11, defect 9:
+    # the exchange demo's 示府办函 numbers were written onto the documents past the ledger).
+    numbered = Document.objects.filter(direction=Direction.OUTGOING).exclude(doc_number="")
+    assert numbered.filter(agency=gov).count() >= 5
+    for document in numbered:
+        assert IssuedNumber.objects.filter(document=document, number=document.doc_number,
+                                           voided_at__isnull=True).exists(), document.doc_number
+    numbers = list(numbered.values_list("agency_id", "doc_number"))
+    assert len(numbers) == len(set(numbers)), "a 文号 on two outgoing documents"
+    # and the dispatched ones were sealed on exactly the file they sent
+    from sealing.services import current_seal_blocker
+
+    for document in numbered.filter(deliveries__isnull=False).distinct():
+        assert current_seal_blocker(document) is None, document.title
     ok, message, _ = verify_chain()
     assert ok, message
 

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -181,9 +182,11 @@ def _check_documents():
 def _check_accounts():
     usernames = [row[0] for row in demo.demo_logins(include_all=True)]
     assert Person.objects.filter(user__username__in=usernames).count() == len(usernames)
+    # A request, as the login page gives it: django-axes (the failed-login lockout) needs one.
+    login = RequestFactory().post("/login/")
     for username in ["wenshu", "shizhang", "sysadmin", "auditor", "jtj_wenshu"]:
-        assert authenticate(username=username, password=demo.DEMO_PASSWORD) is not None, username
-    assert authenticate(username="wenshu", password="wrong-password") is None
+        assert authenticate(login, username=username, password=demo.DEMO_PASSWORD) is not None, username
+    assert authenticate(login, username="wenshu", password="wrong-password") is None
     # The people one walks a document with all have something in their inbox.
     for username in ["wenshu", "mishu", "zhuren", "shizhang", "fushizhang1", "chuzhang1", "chengban1",
                      "sw_wenshu", "jtj_wenshu"]:

@@ -7,12 +7,13 @@ import pytest
 from django.utils import timezone
 
 from documents.services import IncomingData, register_incoming
+from tests.auth import sign_in
 
 
 @pytest.fixture
 def login(client):
     def _login(person):
-        client.force_login(person.user)
+        sign_in(client, person)
         return client
 
     return _login

@@ -154,7 +154,7 @@ def test_audit_page_and_verify(office, login):
     c.post("/admin/org/", {"name": "示范市水务局", "short_name": "市水务局", "kind": "department", "level": "city"})
     c = login(office.auditor)
     page = text(c.get("/audit/"))
-    assert "org.agency.create" in page and "杨系统" in page
-    assert "org.agency.create" not in text(c.get("/audit/?q=flow."))
+    assert "新增机关" in page and "杨系统" in page  # the action in Chinese (audit/labels.py)
+    assert "新增机关" not in text(c.get("/audit/?q=flow.")).split("<tbody>")[1]
     r = c.post("/audit/verify/", follow=True)
     assert "审计链完整" in text(r)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from gongwen.errors import DomainError
+from gongwen.uploads import read_upload
 from org import services as org_services
 from org.access import can_grant_posts, can_manage_org
 from org.models import Agency, Delegation, Person, Post
@@ -154,38 +155,38 @@ def sample_csv(request, kind):
     return response
 
 
+def _csv_text(raw: bytes) -> str:
+    """The text of an uploaded CSV: UTF-8 (with or without BOM) or, as Excel saves it, GB 18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("无法识别文件编码，请另存为 UTF-8 编码的 CSV。")
+
+
 @ORG_STAFF
 def import_csv(request):
     actor = request.person
     form = CsvImportForm(request.POST or None, request.FILES or None,
                          initial={"kind": "org" if can_manage_org(actor) else "posts"})
     if request.method == "POST" and form.is_valid():
-        raw = form.cleaned_data["file"].read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("gb18030")
-            except UnicodeDecodeError:
-                text = None
-        if text is None:
-            messages.error(request, "无法识别文件编码，请另存为 UTF-8 编码的 CSV。")
-        else:
-            try:
-                if form.cleaned_data["kind"] == "org":
-                    password = form.cleaned_data.get("default_password") or ""
-                    if len(password) < 8:
-                        raise DomainError("导入人员时请填写至少 8 位的初始密码。")
-                    result = org_services.import_org_csv(actor=actor, text=text, default_password=password)
-                else:
-                    result = org_services.import_posts_csv(actor=actor, text=text)
-            except DomainError as exc:
-                refuse(request, exc)
+            text = _csv_text(read_upload(form.cleaned_data["file"]))  # refused while streaming if too large
+            if form.cleaned_data["kind"] == "org":
+                password = form.cleaned_data.get("default_password") or ""
+                if len(password) < 8:
+                    raise DomainError("导入人员时请填写至少 8 位的初始密码。")
+                result = org_services.import_org_csv(actor=actor, text=text, default_password=password)
             else:
-                c = result.created
-                messages.success(request, f"导入完成：新增机关 {c['agencies']} 个、处室 {c['units']} 个、人员 {c['people']} 名、"
-                                          f"岗位 {c['posts']} 个；跳过已存在的 {result.skipped} 行。")
-                return redirect("web:org_import")
+                result = org_services.import_posts_csv(actor=actor, text=text)
+        except DomainError as exc:
+            refuse(request, exc)
+        else:
+            c = result.created
+            messages.success(request, f"导入完成：新增机关 {c['agencies']} 个、处室 {c['units']} 个、人员 {c['people']} 名、"
+                                      f"岗位 {c['posts']} 个；跳过已存在的 {result.skipped} 行。")
+            return redirect("web:org_import")
     return render(request, "web/admin/import.html", {
         "form": form, "can_manage": can_manage_org(actor), "can_grant": can_grant_posts(actor),
     })
