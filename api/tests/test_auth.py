@@ -72,7 +72,10 @@ def test_tokens_are_personal(office):
 
 
 def test_token_endpoints(api, office):
-    created = api.post(office.head_a, "/tokens", {"name": "移动办公"})
+    api.token(office.head_a)  # the test client's own token, "测试"
+    page = Client()
+    page.force_login(office.head_a.user)  # tokens are issued from a page session only
+    created = page.post("/api/v1/tokens", data={"name": "移动办公"}, content_type="application/json")
     assert created.status_code == 201, created.content
     clear = created.json()["token"]
     listed = api.get(office.head_a, "/tokens").json()
@@ -82,7 +85,7 @@ def test_token_endpoints(api, office):
     revoked = api.post(office.head_a, f"/tokens/{created.json()['id']}/revoke")
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {clear}"}).status_code == 401
-    empty = api.post(office.head_a, "/tokens", {"name": " "})
+    empty = page.post("/api/v1/tokens", data={"name": " "}, content_type="application/json")
     assert empty.status_code == 400 and has_chinese(empty.json()["detail"])
 
 

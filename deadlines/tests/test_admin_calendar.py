@@ -12,6 +12,7 @@ import time_machine
 from audit.models import AuditEvent
 from deadlines.models import CalendarDay, CalendarYear, ReminderPolicy, TimeLimitRule, WorkingHours
 from deadlines.services import calendar_for
+from tests.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def text(r) -> str:
 
 @pytest.fixture
 def admin(client, office):
-    client.force_login(office.sysadmin.user)
+    sign_in(client, office.sysadmin)
     return client
 
 
@@ -44,10 +45,10 @@ def test_only_the_system_administrator_opens_the_pages(client, office):
         r = client.get(page)
         assert r.status_code == 302 and "/login/" in r["Location"], page
     for person in (o.secadmin, o.auditor, o.clerk, o.director, o.principal, o.handler_a):
-        client.force_login(person.user)
+        sign_in(client, person)
         for page in pages:
             assert client.get(page).status_code == 403, (person.name, page)
-    client.force_login(o.sysadmin.user)
+    sign_in(client, o.sysadmin)
     for page in pages:
         assert client.get(page).status_code == 200, page
 
@@ -67,7 +68,7 @@ def test_others_cannot_write_through_the_pages(client, office):
     ]
     before = state()
     for person in (o.secadmin, o.auditor, o.clerk, o.director):
-        client.force_login(person.user)
+        sign_in(client, person)
         for url, data in posts:
             assert client.post(url, data).status_code == 403, (person.name, url)
     assert state() == before
@@ -82,7 +83,7 @@ def test_year_view_marks_holidays_and_make_up_workdays(admin):
     assert "3月7日 星期六：休息日" in page and "3月9日 星期一：工作日" in page
     assert "法定节假日（休）" in page and "调休上班（班）" in page  # the legend
     assert "全年工作日 248 天" in page
-    assert "window.print()" in page and "@media print" in page
+    assert "data-gw-print" in page and "@media print" in page
     # The list of breaks under the calendar.
     assert "2026年10月1日至10月7日" in page and "2026年2月15日至2月23日" in page
     # A year without data says so and links to the entry page, never shows a guessed grid.
@@ -223,9 +224,9 @@ def test_rules_pages(admin, office):
 
 
 def test_nav_item_only_for_the_system_administrator(client, office):
-    client.force_login(office.sysadmin.user)
+    sign_in(client, office.sysadmin)
     assert 'href="/deadlines/admin/calendar/">工作日历' in text(client.get("/"))
-    client.force_login(office.clerk.user)
+    sign_in(client, office.clerk)
     assert "/deadlines/admin/calendar/" not in text(client.get("/"))
 
 
@@ -236,12 +237,12 @@ def test_nav_item_only_for_the_system_administrator(client, office):
 ])
 def test_dashboard_warns_from_1_november_when_next_year_is_missing(client, office, moment, warned):
     with time_machine.travel(moment, tick=False):
-        client.force_login(office.sysadmin.user)
+        sign_in(client, office.sysadmin)
         page = text(client.get("/"))
         assert ("2027年的节假日安排尚未录入工作日历" in page) == warned
         assert ("/deadlines/admin/calendar/enter/?year=2027" in page) == warned
         # Other administrators are told too, without the link they cannot use.
-        client.force_login(office.auditor.user)
+        sign_in(client, office.auditor)
         page = text(client.get("/"))
         assert ("2027年的节假日安排尚未录入工作日历" in page) == warned
         assert "/deadlines/admin/calendar/enter/" not in page
@@ -250,5 +251,5 @@ def test_dashboard_warns_from_1_november_when_next_year_is_missing(client, offic
 def test_dashboard_warning_goes_once_next_year_is_entered(client, office):
     with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=SH), tick=False):
         CalendarYear.objects.create(year=2027, notice="测试")
-        client.force_login(office.sysadmin.user)
+        sign_in(client, office.sysadmin)
         assert "节假日安排尚未录入" not in text(client.get("/"))

@@ -13,6 +13,7 @@ from documents.services import IncomingData, register_incoming
 from flow.models import HistoryAction, HistoryEvent, Task, TaskRole, TaskStatus
 from org import duty
 from org.models import DutyShift
+from tests.auth import sign_in
 from tests.factories import person
 
 pytestmark = pytest.mark.django_db
@@ -49,32 +50,32 @@ def test_everyone_of_the_agency_sees_the_roster_only_the_office_arranges_it(clie
     duty.add_shift(actor=o.clerk, agency=o.gov, person=duty_officer, starts_at=datetime(2026, 3, 14, 8, tzinfo=SH),
                    ends_at=datetime(2026, 3, 15, 8, tzinfo=SH), note="周六值班")
     for who in (o.clerk, o.director, o.secretary):
-        client.force_login(who.user)
+        sign_in(client, who)
         page = text(client.get("/duty/?month=2026-03"))
         assert "梁值班" in page and "3月14日 星期六" in page and "安排值班" in page and "取消" in page
     for who in (o.handler_a, o.head_a, o.leader_a, duty_officer):
-        client.force_login(who.user)
+        sign_in(client, who)
         page = text(client.get("/duty/?month=2026-03"))
         assert "梁值班" in page and "安排值班" not in page and ">取消<" not in page
     # Another agency sees its own (empty) roster, never this one.
-    client.force_login(o.dept_clerk.user)
+    sign_in(client, o.dept_clerk)
     page = text(client.get("/duty/?month=2026-03"))
     assert "示范市交通运输局值班表" in page and "梁值班" not in page
     for admin in (o.sysadmin, o.secadmin, o.auditor):
-        client.force_login(admin.user)
+        sign_in(client, admin)
         assert client.get("/duty/").status_code == 403
     client.logout()
     assert client.get("/duty/").status_code == 302
 
 
 def test_the_roster_marks_the_days_and_prints(client, office):
-    client.force_login(office.clerk.user)
+    sign_in(client, office.clerk)
     page = text(client.get("/duty/?month=2026-10"))
     assert "值班表 · 2026年10月" in page and "示范市人民政府办公室值班表" in page
     assert "10月1日 星期四</th>\n    <td>节假日" in page
     assert "10月10日 星期六</th>\n    <td>调休上班" in page
     assert "10月17日 星期六</th>\n    <td>休息日" in page
-    assert "window.print()" in page and "@media print" in page
+    assert "data-gw-print" in page and "@media print" in page
     # A month of a year the calendar does not know still shows, without guessing holidays.
     page = text(client.get("/duty/?month=2027-01"))
     assert "1月1日 星期五</th>\n    <td></td>" in page
@@ -83,7 +84,7 @@ def test_the_roster_marks_the_days_and_prints(client, office):
 
 def test_office_staff_add_and_remove_shifts(client, office, duty_officer):
     o = office
-    client.force_login(o.clerk.user)
+    sign_in(client, o.clerk)
     r = client.post("/duty/", dict(ADD, person=duty_officer.pk), follow=True)
     assert "已安排梁值班值班（3月14日08:00起）" in text(r)
     shift = DutyShift.objects.get()
@@ -108,21 +109,21 @@ def test_others_cannot_change_the_roster(client, office, duty_officer):
                            starts_at=datetime(2026, 3, 14, 8, tzinfo=SH), ends_at=datetime(2026, 3, 15, 8, tzinfo=SH))
     before = state()
     for who in (o.handler_a, o.leader_a, duty_officer, o.sysadmin):
-        client.force_login(who.user)
+        sign_in(client, who)
         assert client.post("/duty/", dict(ADD, person=duty_officer.pk)).status_code == 403, who.name
         assert client.post(f"/duty/{shift.pk}/remove/").status_code == 403, who.name
     # Another agency's office arranges its own roster only: this agency's people and
     # shifts are not theirs (the shift looks as if it did not exist).
-    client.force_login(o.dept_clerk.user)
+    sign_in(client, o.dept_clerk)
     assert "不是市交通局的人员" in text(client.post("/duty/", dict(ADD, person=duty_officer.pk)))
     assert "已不存在" in text(client.post(f"/duty/{shift.pk}/remove/", follow=True))
     assert state() == before
 
 
 def test_nav_item(client, office):
-    client.force_login(office.handler_a.user)
+    sign_in(client, office.handler_a)
     assert 'href="/duty/">值班</a>' in text(client.get("/"))
-    client.force_login(office.sysadmin.user)
+    sign_in(client, office.sysadmin)
     assert 'href="/duty/"' not in text(client.get("/"))
 
 
@@ -136,7 +137,7 @@ def test_the_duty_officer_acknowledges_on_the_document_page(client, office, duty
             title="关于立即开展防汛安全隐患排查的紧急通知", doc_type="通知", sender_id=o.province.pk, urgency="特急",
             sender_deadline=saturday + timedelta(days=1), sender_deadline_text="明日"))
         copy = Task.objects.get(document=doc, role=TaskRole.DUTY)
-        client.force_login(duty_officer.user)
+        sign_in(client, duty_officer)
         assert "值班知悉" in text(client.get("/inbox/"))
         page = text(client.get(f"/documents/{doc.pk}/"))
         assert "值班知悉" in page and ">知悉<" in page.replace("\n", "").replace("  ", "")

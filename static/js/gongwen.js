@@ -1,6 +1,46 @@
-// Small page helpers; every form also works without them.
+// Small page helpers; every form also works without them. The pages carry no inline
+// script (the Content-Security-Policy allows only files from /static/): behaviour is asked
+// for with data-gw-* attributes and wired here by delegated listeners.
 (function () {
   "use strict";
+
+  // htmx evaluates hx-on, js: values and trigger filters with eval, which the policy
+  // forbids; the pages use none of them, and this keeps a new one from failing silently.
+  if (window.htmx) window.htmx.config.allowEval = false;
+
+  // 打印: <button type="button" data-gw-print>.
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest || !e.target.closest("[data-gw-print]")) return;
+    e.preventDefault();
+    window.print();
+  });
+
+  // A part shown only while a select has one value (the 不予公开 reason on 拟稿):
+  // <div data-gw-show-if="select id" data-gw-show-value="value">. It stays shown while it
+  // holds an error message, and always without JavaScript.
+  function syncShowIf() {
+    document.querySelectorAll("[data-gw-show-if]").forEach(function (wrap) {
+      var sel = document.getElementById(wrap.getAttribute("data-gw-show-if"));
+      if (!sel) return;
+      wrap.hidden = sel.value !== wrap.getAttribute("data-gw-show-value") && !wrap.querySelector(".invalid-feedback");
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target instanceof HTMLSelectElement) syncShowIf();
+  });
+
+  // A form sent back with errors: move focus to the summary above it (#form-errors).
+  function focusErrors() {
+    var errors = document.getElementById("form-errors");
+    if (errors) errors.focus();
+  }
+
+  function onReady(fn) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+    else fn();
+  }
+  onReady(syncShowIf);
+  onReady(focusErrors);
 
   // 常用语: insert the phrase at the cursor of the target textarea.
   document.addEventListener("click", function (e) {

@@ -160,7 +160,7 @@ def test_proposal_share_per_proposal_and_per_leader_and_the_three_surfaces(offic
         assert cells_of(html, "control", "联合发文") == ["0", "0", "+0", "—"]
         assert cells_of(html, "proposals", "本年（2026年1月1日至3月9日）") == ["4", "2", "50.0%"]
         assert cells_of(html, "proposal_leaders", "陈市长") == ["2", "1", "50.0%"]
-        assert "window.print()" in html
+        assert "data-gw-print" in html
         # A division head sees neither.
         html = login(client, o.head_a).get("/stats/").content.decode()
         assert 'id="h-control"' not in html and 'data-table="proposal_leaders"' not in html

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from flow import services as flow
 from supervision import errorbook
 from supervision.models import ErrorRecord
+from tests.auth import sign_in
 from tests.helpers import counts, open_task
 
 from .errorbook_helpers import activation, at_approve, at_propose, registered, supervisor
@@ -32,7 +33,7 @@ def _a_wednesday():
 @pytest.fixture
 def login(client):
     def _login(person):
-        client.force_login(person.user)
+        sign_in(client, person)
         return client
 
     return _login
@@ -107,7 +108,7 @@ def test_export_and_print(office, login):
     details = list(wb["差错明细"].iter_rows(values_only=True))
     assert len(details) == 4 and details[1][1:4] == ("退回", "格式", "秘书科")
     printed = text(c.get(URL + "print/", {"week": "2026-03-11"}))
-    assert "错题本周报" in printed and "window.print()" in printed and "答复稿有错别字。" in printed
+    assert "错题本周报" in printed and "data-gw-print" in printed and "答复稿有错别字。" in printed
 
 
 def test_page_query_count_does_not_grow_with_entries(office, login):

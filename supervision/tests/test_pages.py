@@ -16,6 +16,7 @@ from flow.models import NodeKind
 from supervision import services
 from supervision.models import ProgressReport, SupervisionEvent, SupervisionItem
 from supervision.tests.support import snapshot
+from tests.auth import sign_in
 from tests.helpers import diff, open_task
 
 State = SupervisionItem.State
@@ -23,7 +24,7 @@ LEDGER = reverse("supervision:ledger")
 
 
 def login(client, person):
-    client.force_login(person.user)
+    sign_in(client, person)
     return client
 
 
@@ -96,7 +97,7 @@ def test_export_and_print(scene, client):
     assert rows[0][:3] == ("督办编号", "督办事项", "批示领导")
     assert rows[1][1] == "两项服务机制衔接问题" and rows[1][6] == "综合二处"
     html = client.get(reverse("supervision:print")).content.decode()
-    assert "督办事项台账" in html and "window.print()" in html and "两项服务机制衔接问题" in html
+    assert "督办事项台账" in html and "data-gw-print" in html and "两项服务机制衔接问题" in html
 
 
 def test_the_item_page_and_its_operations(scene, client):
