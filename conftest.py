@@ -22,6 +22,9 @@ from tests.office import Office, build_office
 @pytest.fixture(autouse=True)
 def _private_file_store(settings, tmp_path):
     settings.FILES_ROOT = tmp_path / "files"
+    # the audit key and checkpoint file (outside the database) are the test's own too
+    settings.AUDIT_DIR = tmp_path / "audit"
+    settings.AUDIT_KEY_FILE = settings.AUDIT_CHECKPOINT_FILE = None
 
 
 @pytest.fixture(autouse=True)

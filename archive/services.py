@@ -457,7 +457,9 @@ def file_item(*, actor, documents: list[Document], retention: str | None = None,
     if not documents:
         raise DomainError("请选择要组成一件的公文。")
     first = documents[0]
-    require_archivist(actor, first.agency)
+    # Whether the actor files at all is decided on the actor's own agency, before any id is
+    # looked at: a document of another agency is then "not found", never "not yours".
+    require_archivist(actor, actor.agency)
     agency = first.agency
     ids = list(dict.fromkeys(d.pk for d in documents))
     locked = {d.pk: d for d in Document.objects.select_for_update().filter(pk__in=ids)}

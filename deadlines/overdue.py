@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from documents.access import allowed_secrecy
+from documents.access import visible_documents
 from documents.models import Document
 from flow.models import Task, TaskRole, TaskStatus
 from gongwen.errors import PermissionDenied
@@ -67,8 +67,10 @@ def approaching_bound(calendar: WorkCalendar, now: datetime) -> datetime:
 
 
 def _agency_open_tasks(person: Person) -> QuerySet[Task]:
+    """The agency's open tasks on documents the person may see (documents.access, the one
+    rule: clearance alone never opens a classified document)."""
     return Task.objects.filter(status=TaskStatus.OPEN, document__agency_id=person.agency_id,
-                               document__secrecy__in=allowed_secrecy(person)).exclude(role=TaskRole.CIRCULATE)
+                               document__in=visible_documents(person)).exclude(role=TaskRole.CIRCULATE)
 
 
 def overdue_tasks(person: Person, now: datetime | None = None, *, which: str = "") -> QuerySet[Task]:

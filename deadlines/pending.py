@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import audit.services as audit
-from documents.access import allowed_secrecy
+from documents.access import visible_documents
 from documents.models import Document, pending_due_reason
 from flow.models import HistoryAction, HistoryEvent, Task, TaskStatus
 from org.models import OFFICE_POSTS, AdminRole, Person, PostKind
@@ -171,8 +171,8 @@ def _summarise(qs) -> Summary:
 
 
 def summary(person: Person | None) -> Summary:
-    """For the 工作台 banner: the open pending tasks of the person's agency within their
-    clearance, for office staff (办公室) and the office director; for the system
+    """For the 工作台 banner: the open pending tasks of the person's agency on documents they
+    may see, for office staff (办公室) and the office director; for the system
     administrator, those of every agency on unclassified documents (the number, never a
     title). Anyone else: none."""
     if person is None or not person.is_active:
@@ -182,7 +182,7 @@ def summary(person: Person | None) -> Summary:
     if person.admin_role or person.agency_id is None or not has_post(person, *OFFICE_POSTS):
         return Summary(0, [])
     return _summarise(open_pending_tasks().filter(document__agency_id=person.agency_id,
-                                                  document__secrecy__in=allowed_secrecy(person)))
+                                                  document__in=visible_documents(person)))
 
 
 def _recipients() -> list[tuple[Person, Summary, str]]:

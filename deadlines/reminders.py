@@ -425,7 +425,7 @@ def remind(target: int | Task | Document, *, actor: Person, message: str) -> Rem
             task_id = target.pk if isinstance(target, Task) else target
             document_id = Task.objects.filter(pk=task_id).values_list("document_id", flat=True).first()
             if document_id is None:
-                raise NotFound("未找到该待办。")
+                raise NotFound()  # the same answer as a task on a document the actor may not see
         document = (Document.objects.select_for_update(of=("self",) if connection.features.has_select_for_update_of else ())
                     .select_related("agency").filter(pk=document_id).first())
         if document is None:

@@ -191,9 +191,11 @@ class Document(models.Model):
 
     @property
     def registry_number(self) -> str:
-        """收文编号, e.g. 收〔2026〕12号."""
+        """收文编号, e.g. 收〔2026〕12号; for a classified document its 密件登记号
+        (密〔2026〕3号), which is a sequence of its own."""
         if not self.registry_seq:
-            return ""
+            registration = getattr(self, "classified", None) if self.secrecy else None
+            return registration.number if registration is not None else ""
         prefix = self.agency.code or self.agency.short_name
         return f"{prefix}收〔{self.registry_year}〕{self.registry_seq}号"
 
@@ -368,8 +370,14 @@ class NumberCounter(models.Model):
 
 
 class IssuedNumber(models.Model):
-    """One allocated 发文字号 (the numbers ledger, 发文登记簿): never deleted; a voided number
-    keeps its row with the reason and is never handed out again."""
+    """One 发文字号 of the numbers ledger (发文登记簿): allocated at the 编号 node, or recorded
+    (登记) when a document of the agency already carries it — numbered on paper, before the
+    system, or found by an allocation that skipped it. Never deleted; a voided number keeps
+    its row with the reason and is never handed out again (documents.numbering)."""
+
+    class Source(models.TextChoices):
+        ALLOCATED = "allocated", "编号取号"
+        RECORDED = "recorded", "登记已有文号"
 
     series = models.ForeignKey(NumberSeries, on_delete=models.PROTECT, related_name="issued")
     year = models.IntegerField("年度")
@@ -381,6 +389,8 @@ class IssuedNumber(models.Model):
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     voided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     void_reason = models.CharField("作废理由", max_length=300, blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.ALLOCATED)
+    note = models.CharField("说明", max_length=300, blank=True)
 
     class Meta:
         ordering = ["series", "-year", "-seq"]

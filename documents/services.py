@@ -154,6 +154,25 @@ def _assign_registry(document: Document, actor) -> None:
     document.registered_at = timezone.now()
 
 
+def mark_registered(document: Document, actor) -> None:
+    """Record who registered a classified document and when, without a 收文编号: a
+    classified document takes its own 密件登记号 (secrecy.Registration), never a number of
+    the ordinary sequence, whose gaps would show that one was registered."""
+    document.registry_year = timezone.localtime(document.received_at).year
+    document.registry_seq = None
+    document.registered_by = actor
+    document.registered_at = timezone.now()
+
+
+def refuse_classified_intake(values: dict, what: str = "收文登记") -> None:
+    """A classified document enters only through the 密件 register (RULES.md §7): it is
+    registered by copy number to a holder, read by its reading scope, and takes no part
+    in the ordinary intake, numbering or routing."""
+    if values.get("secrecy"):
+        raise DomainError(f"{values['secrecy']}件须由机要员在“密件登记”中按份号登记，不能通过{what}进入系统："
+                          "请把密级改为“非密”，或交机要员办理密件登记。", code="classified")
+
+
 @transaction.atomic
 def register_incoming(*, actor, agency: Agency, data: IncomingData) -> Document:
     """Register a paper or scanned document the clerk has in hand: signs for it, gives it a
@@ -163,6 +182,7 @@ def register_incoming(*, actor, agency: Agency, data: IncomingData) -> Document:
 
     access.require_register(actor, agency)
     values = clean_incoming(agency, data)
+    refuse_classified_intake(values)
     document = Document(agency=agency, direction=Direction.INCOMING, **values)
     _assign_registry(document, actor)
     document.save()
@@ -194,6 +214,7 @@ def submit_direct(*, actor, agency: Agency, leader: Person, data: IncomingData) 
         else:
             data.sender_name = f"{actor.unit.name if actor.unit_id else agency.short_name}（{actor.name}）"
     values = clean_incoming(agency, data)
+    refuse_classified_intake(values, "直送领导的报送")
     document = Document(agency=agency, direction=Direction.INCOMING, sender_person=actor, **values)
     document.save()
     flow.start_process(document, actor=actor)
@@ -223,6 +244,7 @@ def register_at_node(task_id: int, *, actor, data: IncomingData | None = None, o
     access.require_register(actor, document.agency)
     if data is not None:
         values = clean_incoming(document.agency, data)
+        refuse_classified_intake(values, "登记")
         values.pop("addressed_to")
         values.pop("is_direct_submission")
         for key, value in values.items():

@@ -97,6 +97,9 @@ def _store_version(*, actor, document: Document, task, name: str, data: bytes, t
     audit.record(actor=actor, action="drafting.body.save", target=version,
                  new={"document": document.pk, "file": file.pk, "version": number, "sha256": sha,
                       "size": len(data), "mode": document.body_mode, "on_behalf_of": on_behalf})
+    from sealing.services import void_stale_seal  # sealing builds on drafting
+
+    void_stale_seal(document, actor=actor, cause=f"用印后修改正文（第{number}版）", force=True)
     return version
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from documents.access import visible_documents
 from gongwen.errors import DomainError, NotFound
 from web.templatetags.gongwen import cn_date, cn_datetime
 from web.views.common import person_required, refuse, visible_document
@@ -147,7 +148,10 @@ def _moment(value: str) -> datetime | None:
 @require_POST
 @person_required
 def paper_receipt(request, pk):
-    delivery = Delivery.objects.filter(pk=pk).only("document_id").first()
+    # Only a delivery of a document the person may see exists for them: checked before the
+    # form is read, so a bad form tells nothing about an invisible delivery (404 either way).
+    delivery = (Delivery.objects.filter(pk=pk, document__in=visible_documents(request.person))
+                .only("document_id").first())
     if delivery is None:
         raise Http404("未找到该分发记录。")
     at = _moment(request.POST.get("at"))

@@ -14,11 +14,18 @@ def acting_for(task: Task, actor) -> int | None:
     them (委托/AB角); raises if neither."""
     if actor is None:
         raise PermissionDenied("请先登录。")
+    from documents.access import can_view, may_receive, require_may_receive
+
     if task.assignee_id == actor.pk:
         return None
     if task.assignee_id in delegators_of(actor, timezone.now()):
+        # A stand-in acts only where they may themselves receive the document: a
+        # classified one needs their own clearance and a place in its scope.
+        if not may_receive(actor, task.document):
+            if not can_view(actor, task.document):
+                raise NotFound()
+            require_may_receive(task.document, [actor], "代为办理")
         return task.assignee_id
-    from documents.access import can_view
 
     if can_view(actor, task.document):
         raise PermissionDenied(f"这项待办是{task.assignee.name}的，您不能代为办理。")

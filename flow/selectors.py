@@ -30,15 +30,27 @@ def _with_document(qs: QuerySet[Task]) -> QuerySet[Task]:
     return qs.select_related("document", "document__agency", "document__sender", "assignee", "sent_by")
 
 
-def inbox(person: Person) -> QuerySet[Task]:
+def held_by(person: Person | None, delegators=None) -> Q:
+    """My tasks, and those of the people I stand in for on unclassified documents only: a
+    stand-in's list, badge and counts never show a classified document of the delegator
+    (documents.access: a delegation opens nothing beyond the stand-in's own scope).
+    ``delegators``: the ids (or a subquery of them), when the caller has them already."""
+    if person is None:
+        return Q(pk__in=[])
+    if delegators is None:
+        delegators = delegators_of(person)
+    return Q(assignee_id=person.pk) | Q(assignee_id__in=delegators, document__secrecy="")
+
+
+def inbox(person: Person, delegators=None) -> QuerySet[Task]:
     """待办: my open tasks (and those of people I stand in for), circulation copies excluded."""
-    return _with_document(Task.objects.filter(assignee_id__in=_holders(person), status=TaskStatus.OPEN)
+    return _with_document(Task.objects.filter(held_by(person, delegators), status=TaskStatus.OPEN)
                           .exclude(role=TaskRole.CIRCULATE)).order_by("-created_at", "-id")
 
 
-def to_read(person: Person) -> QuerySet[Task]:
+def to_read(person: Person, delegators=None) -> QuerySet[Task]:
     """待阅: circulation copies I hold."""
-    return _with_document(Task.objects.filter(assignee_id__in=_holders(person), status=TaskStatus.OPEN,
+    return _with_document(Task.objects.filter(held_by(person, delegators), status=TaskStatus.OPEN,
                                               role=TaskRole.CIRCULATE)).order_by("-created_at", "-id")
 
 

@@ -21,6 +21,7 @@ from audit import services as audit
 from audit.middleware import client_address
 from deadlines import reminders
 from deadlines import services as deadlines
+from documents.access import may_receive, require_may_receive
 from documents.models import Document, DocumentReturn, ReturnKind, Status
 from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
 from org.models import Person, PostKind, Unit
@@ -273,6 +274,7 @@ def _activate(process: Process, document: Document, node: dict, *, actor, assign
         if not _eligible(person, document):
             raise DomainError(f"{person.name}已离岗或不是{document.agency.short_name}的在岗人员，不能接收“{node['name']}”。"
                               "请改送其他人员，或联系办公室调整。")
+    require_may_receive(document, [person for person, _unit, _role in assignees], f"接收“{node['name']}”")
     seq = (Activation.objects.filter(process=process).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
     main = [a for a in assignees if a[2] == TaskRole.MAIN]
     if mode == Mode.SINGLE and len(main) > 1:
@@ -352,6 +354,8 @@ def _begin(task_id: int, actor) -> tuple[Task, Document, int | None]:
 
 def _ask_others(task: Task, role: str, assignees, *, actor, note: str) -> list[Task]:
     """Tasks at the same node for people whose word the node waits for (加签, 会签)."""
+    require_may_receive(task.document, [person for person, _unit in assignees],
+                        "会签" if role == TaskRole.COUNTERSIGN else "加签")
     return Task.objects.bulk_create([
         Task(activation=task.activation, process=task.process, document=task.document, node_kind=task.node_kind,
              node_name=task.node_name, role=role, assignee=person, assignee_unit=unit, sent_by=actor,
@@ -415,7 +419,6 @@ def _duty_copy(process: Process, document: Document, *, actor) -> None:
     from django.urls import reverse
 
     from deadlines.notify import notify
-    from documents.access import allowed_secrecy
     from org import duty
 
     now = timezone.now()
@@ -423,9 +426,9 @@ def _duty_copy(process: Process, document: Document, *, actor) -> None:
         return
     what = "紧急信息报告" if document.is_emergency_report else f"{document.urgency}件"
     url = reverse("web:document", args=[document.pk])
+    # A duty officer outside a classified document's scope gets no copy (the director is told).
     officers = [p for p in duty.on_duty(document.agency, now)
-                if _eligible(p, document) and p.pk != document.addressed_to_id
-                and (document.secrecy or "") in allowed_secrecy(p)]
+                if _eligible(p, document) and p.pk != document.addressed_to_id and may_receive(p, document)]
     if not officers:
         directors = list(persons_with_post(document.agency, PostKind.OFFICE_DIRECTOR))
         note = f"非工作日收到{what}，未找到可接收本件的值班人员" + (
@@ -709,6 +712,7 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str,
     errorbook.record_return(document=document, task=task, actor=actor, category=error_category,
                             unit_at_fault=errorbook.fault_unit_of(handlers), to_node=node["name"], reason=reason)
     _audit(actor, "return", document, task, to_node=node["key"], reason=reason, error_category=error_category)
+    effects.returned(document, actor=actor, to_node=node["name"], reason=reason)
     _refresh_stage(document)
     return new
 
@@ -757,6 +761,7 @@ def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Tas
         raise DomainError("不能转办给本人。")
     if Task.objects.filter(activation=task.activation, status=TaskStatus.OPEN, assignee=to_person).exists():
         raise DomainError(f"{to_person.name}已在本环节办理中。")
+    require_may_receive(document, [to_person], "接收转办")
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion="", status=TaskStatus.TRANSFERRED)
     new = Task.objects.create(activation=task.activation, process=task.process, document=document,
                               node_kind=task.node_kind, node_name=task.node_name, role=task.role,
@@ -782,6 +787,7 @@ def assign_handler(task_id: int, *, actor, handler: Person, note: str = "") -> T
         raise DomainError(f"承办人必须是{task.assignee_unit.name}的在岗人员。")
     if handler.pk == task.assignee_id:
         raise DomainError("您已是本件承办人，直接办理即可。")
+    require_may_receive(document, [handler], "承办本件")
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=note, status=TaskStatus.ASSIGNED)
     if task.activation.mode == Mode.ANY and task.role == TaskRole.MAIN:
         Task.objects.filter(activation=task.activation, role=TaskRole.MAIN, status=TaskStatus.OPEN).update(
@@ -886,6 +892,7 @@ def circulate(document_id: int, *, actor, readers, note: str = "") -> list[Task]
     if not document.registry_seq:
         raise DomainError("请先登记，再传阅。")
     readers = _same_agency_people(readers, document, "传阅人")
+    require_may_receive(document, readers, "传阅本件")
     holding = set(Task.objects.filter(document=document, role=TaskRole.CIRCULATE, status=TaskStatus.OPEN)
                   .values_list("assignee_id", flat=True))
     for r in readers:

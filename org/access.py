@@ -45,3 +45,20 @@ def require_grant_posts(person):
 def require_read_audit(person):
     if not can_read_audit(person):
         raise PermissionDenied("只有安全审计员可以查看审计日志。")
+
+
+def visible_delegations(person: Person | None):
+    """The delegations (委托) that exist for ``person``: their own (given or received) and,
+    for an office director, those of their agency's people. Any other id is answered as
+    missing (404), never as forbidden: another agency's arrangements are not disclosed."""
+    from django.db.models import Q
+
+    from .models import Delegation, PostKind
+    from .selectors import has_post
+
+    if person is None or person.admin_role or not person.is_active:
+        return Delegation.objects.none()
+    mine = Q(from_person=person) | Q(to_person=person)
+    if has_post(person, PostKind.OFFICE_DIRECTOR):
+        mine |= Q(from_person__agency_id=person.agency_id)
+    return Delegation.objects.filter(mine)

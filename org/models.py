@@ -163,6 +163,11 @@ class Delegation(models.Model):
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间")
     reason = models.CharField("事由", max_length=200, blank=True)
+    # Who set it: the delegator, or the office director with the delegator's consent recorded
+    # (never an administrator, 三员分立).
+    arranged_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="设置人")
+    consent = models.CharField("委托人同意记录", max_length=200, blank=True)
     cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
 
@@ -208,3 +213,28 @@ class DutyShift(models.Model):
 
     def __str__(self):
         return f"{self.person.name}（{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}起）"
+
+
+class PasswordRecord(models.Model):
+    """A password set on an account (口令记录): one row each time Gongwen sets a password,
+    by its owner (修改密码) or by the system administrator (重置密码). It keeps the hash, for
+    "not one of the last five" (org.passwords), when, and whether the owner set it: a
+    password the owner did not set himself must be changed at the next login, and one the
+    owner set is changed again after ``PASSWORD_MAX_AGE_DAYS``. Only the newest rows are kept
+    (``PASSWORD_HISTORY_DEPTH``); the audit log keeps every change."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_records",
+                             verbose_name="账号")
+    password_hash = models.CharField("口令摘要", max_length=256)
+    set_at = models.DateTimeField("设置时间", default=timezone.now)
+    by_owner = models.BooleanField("本人设置", default=False)
+    set_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="设置人")
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        verbose_name = verbose_name_plural = "口令记录"
+        indexes = [models.Index(fields=["user", "set_at"], name="password_record_user_time")]
+
+    def __str__(self):
+        return f"{self.user_id}（{timezone.localtime(self.set_at):%Y-%m-%d %H:%M}）"

@@ -10,10 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
-from gongwen.errors import DomainError
+from gongwen.errors import DomainError, PermissionDenied
 
 from . import access
 from .models import AdminRole, Agency, AgencyKind, Clearance, Delegation, Person, Post, PostKind, Unit
+from .security import check_new_password
 
 User = get_user_model()
 
@@ -110,10 +111,9 @@ def create_person(*, actor, agency: Agency, name, username, password, unit: Unit
         raise DomainError(f"处室“{unit.name}”不属于{agency.short_name}。")
     if User.objects.filter(username=username).exists():
         raise DomainError(f"登录名“{username}”已被使用。")
-    if password and len(password) < 8:
-        raise DomainError("密码至少 8 位。")
     user = User(username=username)
     if password:
+        check_new_password(password, user)  # the same rules as every other password (等保)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -254,21 +254,31 @@ def set_admin_role(*, actor, person: Person, role: str) -> Person:
 
 
 def _may_arrange_stand_in(actor, person: Person) -> bool:
-    """A person arranges their own stand-in; the office director of the agency or a system
-    administrator may arrange and cancel it for them."""
+    """A person arranges their own stand-in; the office director of the agency may arrange
+    and cancel it for them, with their recorded consent. Never an administrator (三员分立:
+    a stand-in reads and acts in the delegator's name)."""
     from .selectors import has_post
 
-    return actor.pk == person.pk or access.can_manage_org(actor) or (
-        has_post(actor, PostKind.OFFICE_DIRECTOR) and actor.agency_id == person.agency_id)
+    if actor is None or actor.admin_role or not actor.is_active:
+        return False
+    return actor.pk == person.pk or (has_post(actor, PostKind.OFFICE_DIRECTOR) and actor.agency_id == person.agency_id)
 
 
 @transaction.atomic
-def create_delegation(*, actor, from_person: Person, to_person: Person, starts_at, ends_at, reason="") -> Delegation:
-    """A person names their stand-in (AB角); the office director or a system administrator may
-    do it for them."""
+def create_delegation(*, actor, from_person: Person, to_person: Person, starts_at, ends_at, reason="",
+                      consent: str = "") -> Delegation:
+    """A person names their stand-in (AB角); the office director may do it for them, recording
+    the delegator's consent (who agreed, how and when). An administrator never may, and the
+    stand-in must hold a post the security administrator granted (an account an
+    administrator just created holds none)."""
 
+    if actor is not None and actor.admin_role:
+        raise PermissionDenied("管理员不得设置或代设委托（三员分立：受托人以委托人的名义阅办公文）。")
     if not _may_arrange_stand_in(actor, from_person):
-        raise DomainError("只能为自己设置委托（办公室主任可为本机关人员设置）。")
+        raise PermissionDenied("只能为自己设置委托（办公室主任可凭本人同意为本机关人员设置）。")
+    consent = (consent or "").strip()
+    if actor.pk != from_person.pk and not consent:
+        raise DomainError(f"代{from_person.name}设置委托须记录其本人的同意（如：“本人3月8日电话同意”）。")
     if from_person.pk == to_person.pk:
         raise DomainError("不能委托给自己。")
     if to_person.agency_id != from_person.agency_id:
@@ -277,6 +287,8 @@ def create_delegation(*, actor, from_person: Person, to_person: Person, starts_a
         raise DomainError("不能委托给管理员：管理员不得阅办公文。")
     if not to_person.is_active:
         raise DomainError(f"{to_person.name}已离岗，不能作为受托人。")
+    if not to_person.posts.exists():
+        raise DomainError(f"{to_person.name}尚未由安全保密管理员授予岗位，不能作为受托人。")
     if not starts_at or not ends_at or ends_at <= starts_at:
         raise DomainError("委托的结束时间必须晚于开始时间。")
     overlapping = Delegation.objects.filter(from_person=from_person, cancelled_at__isnull=True,
@@ -284,9 +296,11 @@ def create_delegation(*, actor, from_person: Person, to_person: Person, starts_a
     if overlapping.exists():
         raise DomainError("该时段已有委托，请先撤销原委托。")
     delegation = Delegation.objects.create(from_person=from_person, to_person=to_person, starts_at=starts_at,
-                                           ends_at=ends_at, reason=reason)
+                                           ends_at=ends_at, reason=reason, arranged_by=actor,
+                                           consent=consent[:200] if actor.pk != from_person.pk else "")
     audit.record(actor=actor, action="org.delegation.create", target=delegation,
-                 new={"from": from_person.pk, "to": to_person.pk, "starts_at": starts_at, "ends_at": ends_at})
+                 new={"from": from_person.pk, "to": to_person.pk, "starts_at": starts_at, "ends_at": ends_at,
+                      **({"consent": delegation.consent} if delegation.consent else {})})
     return delegation
 
 
@@ -294,7 +308,7 @@ def create_delegation(*, actor, from_person: Person, to_person: Person, starts_a
 def cancel_delegation(*, actor, delegation: Delegation) -> Delegation:
     delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
     if not _may_arrange_stand_in(actor, delegation.from_person):
-        raise DomainError("只能撤销自己的委托（办公室主任可为本机关人员撤销）。")
+        raise PermissionDenied("只能撤销自己的委托（办公室主任可为本机关人员撤销；管理员不得撤销）。")
     if delegation.cancelled_at:
         raise DomainError("该委托已撤销。")
     delegation.cancelled_at = timezone.now()

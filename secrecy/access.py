@@ -95,6 +95,19 @@ def in_scope(person, document) -> bool:
                                                               person__isnull=True).exists()
 
 
+def in_registered_scope(person, document) -> bool:
+    """For ``documents.access.may_receive`` (clearance already checked): when the 机要员
+    has set the document's reading scope, the person is in it or is its custodian; a
+    classified document without a registration (a draft being written) has no scope yet
+    and is bounded by clearance alone."""
+    from .models import Registration
+
+    registration = Registration.objects.filter(document=document).only("custodian_id").first()
+    if registration is None:
+        return True
+    return registration.custodian_id == person.pk or in_scope(person, document)
+
+
 def may_read(person, document) -> bool:
     """Whether ``person`` may read anything about this classified document."""
     from documents.access import can_view

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from documents.models import Document, Status
-from documents.services import IncomingData, _assign_registry, clean_incoming
+from documents.services import IncomingData, clean_incoming, mark_registered
 from documents.validators import COPY_NUMBER_RE
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.models import Agency, Person, PostKind, Unit
@@ -169,7 +169,7 @@ def register_classified(*, actor, agency: Agency, data: ClassifiedData) -> Docum
     document = Document(agency=agency, **values)
     document.stage = "密件"
     document.status = Status.IN_PROGRESS
-    _assign_registry(document, actor)
+    mark_registered(document, actor)
     document.save()
     year = document.registry_year
     last = Registration.objects.filter(agency=agency, year=year).order_by("-seq").values_list("seq", flat=True).first()

@@ -206,7 +206,8 @@ def issued_documents(agency: Agency | None, start: date, end: date):
     """(day, doc_number, is_joint) of the documents issued from ``start`` to ``end``."""
     void = IssuedNumber.objects.filter(document=OuterRef("pk"), number=OuterRef("doc_number"),
                                        voided_at__isnull=False)
-    qs = (Document.objects.filter(direction=Direction.OUTGOING, status=DocumentStatus.COMPLETED)
+    # Counted for everyone who reads statistics: never a classified document (stats.services.SEEN_BY_ALL).
+    qs = (Document.objects.filter(direction=Direction.OUTGOING, status=DocumentStatus.COMPLETED, secrecy="")
           .exclude(doc_number="").exclude(Exists(void))
           .annotate(day=Coalesce("issued_on", TruncDate("closed_at", tzinfo=LOCAL())))
           .filter(day__gte=start, day__lte=end))
@@ -238,7 +239,7 @@ def _instant(day: date) -> datetime:
 def _proposals(agency, this: Period, last: Period) -> tuple[Proposals, Proposals, list[LeaderProposals]]:
     tz = LOCAL()
     window = Opinion.objects.filter(
-        node_kind=NodeKind.INSTRUCT, role=TaskRole.MAIN, document__direction=Direction.INCOMING,
+        node_kind=NodeKind.INSTRUCT, role=TaskRole.MAIN, document__direction=Direction.INCOMING, document__secrecy="",
         created_at__gte=_instant(last.start), created_at__lt=_instant(this.end + timedelta(days=1)))
     if agency is not None:
         window = window.filter(document__agency=agency)

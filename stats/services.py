@@ -156,13 +156,19 @@ def _task_counts(start, end, cut) -> dict:
     }
 
 
+# The monthly figures are read by everyone with access to statistics, across units and
+# leaders: they count only what every such reader may see, never a classified document
+# (a count that moves when a 密件 is handled tells someone outside its scope it exists).
+SEEN_BY_ALL = Q(document__secrecy="")
+
+
 def _alive(start, cut) -> Q:
     """Tasks that existed at some instant of the month (the only ones any figure counts)."""
     return Q(created_at__lt=cut) & (Q(done_at__isnull=True) | Q(done_at__gte=start))
 
 
 def _unit_tasks(unit_ids, start, end, cut) -> dict[int, dict]:
-    qs = Task.objects.filter(_alive(start, cut), role=TaskRole.MAIN, status__in=COUNTED,
+    qs = Task.objects.filter(_alive(start, cut), SEEN_BY_ALL, role=TaskRole.MAIN, status__in=COUNTED,
                              assignee_unit_id__isnull=False)
     if unit_ids is not None:
         qs = qs.filter(assignee_unit_id__in=unit_ids)
@@ -175,8 +181,8 @@ def _leader_filter(leader_ids) -> Q:
 
 
 def _leader_tasks(agency_ids, leader_ids, start, end, cut) -> dict[int, dict]:
-    qs = Task.objects.filter(_alive(start, cut), _leader_filter(leader_ids), node_kind__in=INSTRUCTION_NODES,
-                             status__in=COUNTED)
+    qs = Task.objects.filter(_alive(start, cut), SEEN_BY_ALL, _leader_filter(leader_ids),
+                             node_kind__in=INSTRUCTION_NODES, status__in=COUNTED)
     if agency_ids is not None:
         qs = qs.filter(assignee__agency_id__in=agency_ids)
     rows = qs.order_by().values("assignee_id").annotate(**_task_counts(start, end, cut))
@@ -186,7 +192,7 @@ def _leader_tasks(agency_ids, leader_ids, start, end, cut) -> dict[int, dict]:
 def _documents(agency_ids, start, end, cut) -> list[dict]:
     closed = Q(status=DocumentStatus.COMPLETED, closed_at__gte=start, closed_at__lt=end)
     open_end = Q(closed_at__isnull=True) | Q(closed_at__gte=cut)
-    qs = (Document.objects.filter(direction=Direction.INCOMING, received_at__lt=cut)
+    qs = (Document.objects.filter(direction=Direction.INCOMING, received_at__lt=cut, secrecy="")
           .exclude(status=DocumentStatus.RETURNED)
           .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start)))
     if agency_ids is not None:
@@ -206,7 +212,7 @@ def _sign_for(agency_ids, start, end, cut) -> dict[int, dict]:
     """Per agency, counted per 签收 activation (parallel copies for several clerks count once)."""
     signed = Q(status=TaskStatus.DONE, done_at__gte=start, done_at__lt=end)
     waiting = Q(created_at__lt=cut) & (Q(done_at__isnull=True) | Q(done_at__gte=cut))
-    qs = Task.objects.filter(_alive(start, cut), node_kind=NodeKind.SIGN_FOR, role=TaskRole.MAIN)
+    qs = Task.objects.filter(_alive(start, cut), SEEN_BY_ALL, node_kind=NodeKind.SIGN_FOR, role=TaskRole.MAIN)
     if agency_ids is not None:
         qs = qs.filter(document__agency_id__in=agency_ids)
     rows = qs.order_by().values("document__agency_id").annotate(
@@ -370,11 +376,12 @@ def compute_month(year: int, month: int, agency: Agency | None = None, *, now: d
     t = time.perf_counter()
     calendars = Calendars()
     finished = Q(status=TaskStatus.DONE, done_at__gte=start, done_at__lt=end)
-    unit_qs = Task.objects.filter(finished, role=TaskRole.MAIN, assignee_unit_id__isnull=False)
+    unit_qs = Task.objects.filter(finished, SEEN_BY_ALL, role=TaskRole.MAIN, assignee_unit_id__isnull=False)
     if scoped is not None:
         unit_qs = unit_qs.filter(assignee_unit_id__in=list(unit_agency))
     unit_minutes = _durations(unit_qs.order_by(), "assignee_unit_id", unit_agency, calendars)
-    leader_qs = Task.objects.filter(finished, _leader_filter(list(leader_agency)), node_kind__in=INSTRUCTION_NODES)
+    leader_qs = Task.objects.filter(finished, SEEN_BY_ALL, _leader_filter(list(leader_agency)),
+                                    node_kind__in=INSTRUCTION_NODES)
     if scoped is not None:
         leader_qs = leader_qs.filter(assignee__agency_id__in=scoped)
     leader_minutes = _durations(leader_qs.order_by(), "assignee_id", leader_agency, calendars)

@@ -3,16 +3,25 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from org.models import Agency, AgencyKind, Person, Post, Unit
+from org.models import Agency, AgencyKind, PasswordRecord, Person, Post, Unit
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # own_password below changes nothing on the user
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("pass-12345")
+
+    @factory.post_generation
+    def own_password(obj, create, extracted, **kwargs):
+        """The test password counts as the person's own (org.passwords): signing in through
+        the login page does not stop at the forced first change an administrator-set
+        password gets."""
+        if create:
+            PasswordRecord.objects.get_or_create(user=obj, by_owner=True, defaults={"password_hash": obj.password})
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):

@@ -23,9 +23,12 @@ def written_models() -> list[type]:
     return [m for m in apps.get_models() if m._meta.app_label in OUR_APPS and m._meta.managed and not m._meta.proxy]
 
 
-# API tokens are issued by the tests' own API client on a person's first request (the API
-# suite's snapshot, api/tests/helpers.py, keeps them, less their last use).
-WRITTEN = [m for m in written_models() if m._meta.label != "api.ApiToken"]
+# Not part of what a refusal may not write: API tokens, issued by the tests' own API client on
+# a person's first request (the API suite's snapshot, api/tests/helpers.py, keeps them, less
+# their last use); and the note of a refused access, which is the refusal's own security
+# record (audit.refusals).
+NOT_WRITTEN_BY_SERVICES = ("api.ApiToken", "audit.AccessRefusal")
+WRITTEN = [m for m in written_models() if m._meta.label not in NOT_WRITTEN_BY_SERVICES]
 
 
 def _tables() -> list[str]:

@@ -133,7 +133,8 @@ def test_delegation_refusals_write_nothing(office):
             create_delegation(actor=o.leader_a, from_person=o.leader_a, to_person=o.leader_b,
                               starts_at=now, ends_at=now - timedelta(hours=1))
         # The office director sets one up for a colleague; an overlapping second is refused.
-        create_delegation(actor=o.director, from_person=o.leader_a, to_person=o.leader_b, **week)
+        create_delegation(actor=o.director, from_person=o.leader_a, to_person=o.leader_b, consent="周副市长本人电话同意",
+                          **week)
         with refused("已有委托"):
             create_delegation(actor=o.leader_a, from_person=o.leader_a, to_person=o.principal,
                               starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=10))
@@ -163,7 +164,8 @@ def test_office_director_cancels_the_stand_in_they_arranged(office):
     o = office
     now = timezone.now()
     delegation = org_services.create_delegation(actor=o.director, from_person=o.head_a, to_person=o.handler_a,
-                                                starts_at=now, ends_at=now + timedelta(days=3), reason="出差")
+                                                starts_at=now, ends_at=now + timedelta(days=3), reason="出差",
+                                                consent="郑处长本人书面同意")
     with pytest.raises(DomainError, match="只能撤销自己的委托"):
         org_services.cancel_delegation(actor=o.handler_b, delegation=delegation)
     org_services.cancel_delegation(actor=o.director, delegation=delegation)

@@ -154,11 +154,11 @@ def test_registration_refuses_bad_elements_and_writes_nothing(office, extra, mes
 def test_registration_keeps_the_elements(office):
     with time_machine.travel(datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI), tick=False):
         doc = register_incoming(actor=office.clerk, agency=office.gov, data=data(
-            sender_id=office.province.pk, secrecy="机密", secrecy_term="5年", copy_number="000007", urgency="加急",
+            sender_id=office.province.pk, copy_number="000007", urgency="加急",
             issued_on=date(2026, 3, 6), sender_deadline=datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI),
             sender_deadline_text="3月10日上午下班前", pages=4, copies=2, signer="张三"))
     doc.refresh_from_db()
-    assert (doc.secrecy_display, doc.copy_number, doc.urgency, doc.pages, doc.copies) == ("机密★5年", "000007", "加急", 4, 2)
+    assert (doc.secrecy_display, doc.copy_number, doc.urgency, doc.pages, doc.copies) == ("", "000007", "加急", 4, 2)
     assert doc.sender_display == office.province.name and doc.registry_number == "示府办收〔2026〕1号"
 
 
@@ -223,10 +223,12 @@ def test_upload_size_limit(office, document, settings):
 
 
 def test_classified_document_takes_no_electronic_body(office):
-    secret = register_incoming(actor=office.clerk, agency=office.gov, data=data(
-        sender_id=office.province.pk, secrecy="秘密", copy_number="000001"))
+    from secrecy.tests.build import people, register
+
+    ppl = people(office)
+    secret = register(office, ppl)  # through the 密件 register, the only way in
     with refused("不是涉密网"):  # the one refusal: secrecy.policy.refuse_electronic
-        upload_file(actor=office.clerk, document=secret, name="正文.pdf", data=PDF)
+        upload_file(actor=ppl.jiyao, document=secret, name="正文.pdf", data=PDF)
     root = Path(settings.FILES_ROOT)
     assert not root.exists() or not [p for p in root.rglob("*") if p.is_file()]  # nothing reached the disk
 

@@ -58,13 +58,14 @@ def scene(office):
                                      reason="已清退，保存期满")
     services.approve_destruction(actor=o.director, destruction_id=d.pk, opinion="同意。")
     services.request_return(actor=ppl.jiyao, agency=o.gov, year=doc.classified.year, note="年度清退")
-    # A second classified document registered the ordinary way (收文登记 by the 机要员) and
-    # routed: it waits at 初审 with the secretary, so the lists, registries, reminders and
-    # overdue views of the flow hold it too.
-    from documents.services import IncomingData, register_incoming
-    s.routed = register_incoming(actor=ppl.jiyao, agency=o.gov, data=IncomingData(
-        title=f"关于{WORD}后续保障工作的通知", doc_type="通知", sender_id=o.province.pk, secrecy="机密",
-        secrecy_term="5年", copy_number="000009", doc_number="示省政办发〔2026〕31号"))
+    # A second classified document in the flow: a 机密 draft (the ordinary intake refuses
+    # classified documents; they enter through the 密件 register) by 孙科员, cleared for
+    # 机密, waiting at 拟稿 in his hands (its body cannot be written on this network), so the
+    # lists, registries, reminders and overdue views of the flow hold it too.
+    from drafting import services as drafting
+    s.routed = drafting.create_draft(actor=o.handler_a, data=drafting.DraftData(
+        doc_type="通知", title=f"关于{WORD}后续保障工作的通知", main_to=["各区人民政府"], secrecy="机密",
+        secrecy_term="5年", publicity="不予公开", publicity_reason="涉密"))
     # Another app telling people outside the scope about the document: the central notify()
     # must keep the title out.
     from django.db import transaction

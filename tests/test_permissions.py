@@ -90,7 +90,18 @@ def build_scene(o) -> Scene:
     direct = submit_direct(actor=o.head_b, agency=o.gov, leader=o.principal,
                            data=IncomingData(title="关于综合二处增加编制的请示", doc_type="请示"))
     flow.send_on(open_task(direct, o.clerk).pk, actor=o.clerk)
-    secret = incoming(o, "关于某专项工作的通知", secrecy="秘密", secrecy_term="5年", copy_number="000012")
+    # A 秘密 document enters only through the 密件 register (by its 机要员), with the
+    # secretary in its reading scope; it has no electronic process.
+    from secrecy.services import ClassifiedData, register_classified
+    from tests.factories import person
+
+    jiyao = person(o.gov, "高机要", "jiyao_p", "confidential_clerk", unit=o.office_unit)
+    Person.objects.filter(pk__in=[jiyao.pk, o.secretary.pk]).update(clearance="秘密")
+    o.secretary.refresh_from_db()
+    secret = register_classified(actor=Person.objects.get(pk=jiyao.pk), agency=o.gov, data=ClassifiedData(
+        incoming=IncomingData(title="关于某专项工作的通知", doc_type="通知", sender_id=o.province.pk, secrecy="秘密",
+                              secrecy_term="5年"),
+        copy_numbers=["000012"], holders={}, scope_people=[o.secretary.pk], scope_posts=[], custodian_id=None))
     return Scene(screen, propose, handle, working, disagreed, circulated, direct, secret)
 
 
@@ -236,9 +247,9 @@ def test_visibility_follows_the_access_rules(office, scene):
     unclassified = everything - {s.secret.pk}
     # Office staff see the agency's unclassified documents...
     assert visible_ids(o.director) == unclassified
-    # ...and a classified one they handle or handled themselves (the clerk registered it,
-    # the secretary holds it at 初审).
-    assert visible_ids(o.clerk) == everything
+    assert visible_ids(o.clerk) == unclassified
+    # ...and a classified one only within its reading scope and their clearance (the
+    # secretary is in its scope; the 机要员 who registered it sees it too).
     assert visible_ids(o.secretary) == everything
     # The handler sees what he holds, the head of his division what the division handles.
     assert visible_ids(o.handler_a) == {s.working.pk}
@@ -267,7 +278,7 @@ def test_visibility_follows_the_access_rules(office, scene):
 def test_lists_show_each_person_their_own(office, scene):
     o = office
     s = scene
-    assert {t.document_id for t in selectors.inbox(o.secretary)} == {s.screen.pk, s.circulated.pk, s.secret.pk}
+    assert {t.document_id for t in selectors.inbox(o.secretary)} == {s.screen.pk, s.circulated.pk}
     assert {t.document_id for t in selectors.inbox(o.clerk)} == {s.direct.pk}
     assert {t.document_id for t in selectors.inbox(o.head_b)} == {s.working.pk}
     assert {t.document_id for t in selectors.inbox(o.head_a)} == {s.handle.pk, s.disagreed.pk}
@@ -276,7 +287,7 @@ def test_lists_show_each_person_their_own(office, scene):
     assert not selectors.inbox(o.leader_a).filter(document=s.circulated).exists()
     assert {t.document_id for t in selectors.done(o.head_b)} == {s.disagreed.pk}
     assert set(selectors.registered_by(o.clerk).values_list("pk", flat=True)) == (
-        set(Document.objects.values_list("pk", flat=True)) - {s.direct.pk})
+        set(Document.objects.values_list("pk", flat=True)) - {s.direct.pk, s.secret.pk})
     assert not selectors.registered_by(o.secretary).exists()
     # The registry lists registered documents the person may see.
     assert set(registry(o.head_a).values_list("pk", flat=True)) == {s.handle.pk, s.working.pk, s.disagreed.pk}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from deadlines.models import Notification
 from flow.models import Task, TaskRole, TaskStatus
+from flow.selectors import held_by
 from org.models import LEADER_POSTS, OFFICE_POSTS, AdminRole, Delegation, PostKind
 from stats.access import NAV_POSTS as STATS_POSTS
 
@@ -45,8 +46,7 @@ def navigation(request):
         now = timezone.now()
         delegators = Delegation.objects.filter(to_person=person, cancelled_at__isnull=True, starts_at__lte=now,
                                                ends_at__gt=now).values("from_person_id")
-        counts = Task.objects.filter(Q(assignee=person) | Q(assignee_id__in=delegators),
-                                     status=TaskStatus.OPEN).aggregate(
+        counts = Task.objects.filter(held_by(person, delegators), status=TaskStatus.OPEN).aggregate(
             inbox=Count("id", filter=~Q(role=TaskRole.CIRCULATE)),
             toread=Count("id", filter=Q(role=TaskRole.CIRCULATE)),
         )

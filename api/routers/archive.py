@@ -154,7 +154,11 @@ def candidates(request, filters: Query[ArchiveYearIn]):
 def file_item(request, payload: ArchiveFileIn):
     me = caller(request)
     ids = list(dict.fromkeys(payload.document_ids))
-    docs = {d.pk: d for d in Document.objects.filter(pk__in=ids).select_related("agency")}
+    # Whether the caller files at all is decided before any id is looked at; then a document
+    # of another agency is as missing as one that does not exist (the service checks the
+    # rest of what the archivist may name).
+    services.require_archivist(me, me.agency)
+    docs = {d.pk: d for d in Document.objects.filter(pk__in=ids, agency_id=me.agency_id).select_related("agency")}
     if len(docs) != len(ids):
         raise NotFound()
     unit = unit_ref(payload.unit_id)

@@ -18,7 +18,7 @@ from gongwen.errors import DomainError, NotFound
 
 from ..common import ERRORS_WRITE, PathId, agency_ref, caller
 from ..errors import error_responses
-from ..schemas import Id, InSchema, Page, Paging, Ref, ref
+from ..schemas import Id, InSchema, LocalDateTime, Page, Paging, Ref, ref
 
 router = Router(tags=["催办与消息"])
 
@@ -96,7 +96,7 @@ class OverdueFilter(Paging):
 
 
 class AddIn(InSchema):
-    start: datetime = Field(description="起算时间（含时区，如 2026-03-06T17:00:00+08:00）")
+    start: LocalDateTime = Field(description="起算时间（如 2026-03-06T17:00:00+08:00；不带时区时按北京时间）")
     amount: int = Field(ge=0, le=100000, description="时限数")
     unit: str = Field("work_hours", max_length=16,
                       description="work_minutes / work_hours / work_days（工作时间）；clock_minutes / clock_hours / "
@@ -112,8 +112,8 @@ class AddOut(Schema):
 
 
 class BetweenIn(InSchema):
-    start: datetime
-    end: datetime
+    start: LocalDateTime
+    end: LocalDateTime
     agency_id: Id | None = None
 
 

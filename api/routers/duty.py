@@ -14,7 +14,7 @@ from org.models import DutyShift
 
 from ..common import ERRORS_WRITE, PathId, caller, person_ref
 from ..errors import error_responses
-from ..schemas import Id, InSchema, Ref, ref
+from ..schemas import Id, InSchema, LocalDateTime, Ref, ref
 
 router = Router(tags=["值班"])
 
@@ -32,8 +32,8 @@ class ShiftOut(Schema):
 
 class ShiftIn(InSchema):
     person_id: Id
-    starts_at: datetime = Field(description="开始时间（带时区，如 2026-10-01T08:00:00+08:00）")
-    ends_at: datetime = Field(description="结束时间（带时区）")
+    starts_at: LocalDateTime = Field(description="开始时间（如 2026-10-01T08:00:00+08:00；不带时区时按北京时间）")
+    ends_at: LocalDateTime = Field(description="结束时间（不带时区时按北京时间）")
     note: str = Field("", max_length=1000)
 
 

@@ -16,7 +16,7 @@ from flow.models import Task
 
 from ..common import ERRORS_READ, ERRORS_WRITE, PathId, caller, operation_out, visible_task_id
 from ..errors import error_responses
-from ..schemas import OperationOut, OpinionIn
+from ..schemas import LocalDateTime, OperationOut, OpinionIn
 
 router = Router(tags=["公文交换"])
 
@@ -87,7 +87,7 @@ def dispatch(request, task_id: PathId, payload: OpinionIn):
 
 class PaperReceiptIn(Schema):
     signed_by: str = Field(description="对方签收人")
-    at: datetime = Field(description="签收时间")
+    at: LocalDateTime = Field(description="签收时间（不带时区时按北京时间）")
     registry_number: str = Field("", description="对方收文编号（可不填）")
 
 

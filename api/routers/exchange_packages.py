@@ -6,7 +6,6 @@ signature; a refused package is recorded with why)."""
 from datetime import datetime
 from urllib.parse import quote
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
@@ -15,6 +14,7 @@ from exchange import package as packages
 from exchange import package_receipts
 from exchange.models import Delivery, ExchangePackage
 from gongwen.errors import NotFound
+from gongwen.uploads import read_upload
 
 from ..common import ERRORS_READ, ERRORS_WRITE, PathId, caller, visible_document
 from ..errors import error_responses
@@ -129,7 +129,7 @@ def list_packages(request, filters: Query[ExchangePackageFilter]):
                          "回执包（含 receipt.json）同样由此导入，验证后登记对应系统外分发的回执。")
 def import_package(request, file: File[UploadedFile]):
     me = caller(request)
-    package = packages.import_package(me.agency, me, file.name or "", file.read(settings.MAX_UPLOAD_BYTES + 1))
+    package = packages.import_package(me.agency, me, file.name or "", read_upload(file))
     return Status(201, _out(package, detail=True))
 
 

@@ -21,7 +21,7 @@ from gongwen.errors import NotFound, PermissionDenied
 
 from ..common import ERRORS_READ, ERRORS_WRITE, PathId, caller, page, visible_document, visible_task_id
 from ..errors import error_responses
-from ..schemas import Id, InSchema, Page, Paging, Ref, ref
+from ..schemas import Id, InSchema, LocalDateTime, Page, Paging, Ref, ref
 
 router = Router(tags=["延期与逾期"])
 
@@ -75,18 +75,18 @@ class ExtensionPage(Page):
 
 
 class RequestIn(InSchema):
-    new_due_at: datetime = Field(description="申请延至（须晚于现在的办理时限）")
+    new_due_at: LocalDateTime = Field(description="申请延至（须晚于现在的办理时限）")
     reason: str = Field(max_length=500, description="延期理由（必填）")
 
 
 class DecideIn(InSchema):
     approve: bool = Field(description="true 同意，false 不同意")
     note: str = Field("", max_length=500, description="审批意见（不同意时必填）")
-    new_due_at: datetime | None = Field(None, description="同意时可批准一个早于所申请的时间；留空为所申请的时间")
+    new_due_at: LocalDateTime | None = Field(None, description="同意时可批准一个早于所申请的时间；留空为所申请的时间")
 
 
 class SenderIn(InSchema):
-    new_due_at: datetime | None = Field(description="来文单位同意的新时限；null 表示未商定新时限")
+    new_due_at: LocalDateTime | None = Field(description="来文单位同意的新时限；null 表示未商定新时限")
     agreed_with: str = Field(max_length=100, description="与来文单位哪一位商定（单位、姓名）")
     note: str = Field("", max_length=500, description="说明")
     task_id: Id | None = Field(None, description="记在本件的哪项待办上（留空：主办单位的待办）")

@@ -7,6 +7,7 @@ from ninja import Query, Router, Status
 
 from gongwen.errors import NotFound
 from org import services
+from org.access import visible_delegations
 from org.models import Agency, Delegation, Person, Post, Unit
 
 from ..common import ERRORS_READ, ERRORS_WRITE, PathId, agency_ref, caller, person_ref, unit_ref, units_ref
@@ -194,7 +195,8 @@ def revoke_post(request, post_id: PathId):
 
 def _delegation_out(d: Delegation) -> dict:
     return {"id": d.pk, "from_person": ref(d.from_person), "to_person": ref(d.to_person), "starts_at": d.starts_at,
-            "ends_at": d.ends_at, "reason": d.reason, "cancelled_at": d.cancelled_at, "created_at": d.created_at}
+            "ends_at": d.ends_at, "reason": d.reason, "consent": d.consent, "cancelled_at": d.cancelled_at,
+            "created_at": d.created_at}
 
 
 @router.get("/delegations", response={200: list[DelegationOut], **error_responses(401)},
@@ -207,21 +209,21 @@ def list_delegations(request):
 
 
 @router.post("/delegations", response={201: DelegationOut, **error_responses(*ERRORS_WRITE)},
-             summary="设置委托（本人；办公室主任、系统管理员可代设）")
+             summary="设置委托（本人；办公室主任凭本人同意可代设；管理员不得设置）")
 def create_delegation(request, payload: DelegationIn):
     me = caller(request)
     from_person = person_ref(payload.from_person_id, "委托人") if payload.from_person_id else me
     delegation = services.create_delegation(actor=me, from_person=from_person,
                                             to_person=person_ref(payload.to_person_id, "受托人"),
                                             starts_at=payload.starts_at, ends_at=payload.ends_at,
-                                            reason=payload.reason)
+                                            reason=payload.reason, consent=payload.consent)
     return Status(201, _delegation_out(delegation))
 
 
 @router.post("/delegations/{delegation_id}/cancel", response={200: DelegationOut, **error_responses(*ERRORS_WRITE)},
              summary="撤销委托")
 def cancel_delegation(request, delegation_id: PathId):
-    delegation = Delegation.objects.filter(pk=delegation_id).first()
+    delegation = visible_delegations(caller(request)).filter(pk=delegation_id).first()
     if delegation is None:
         raise NotFound("未找到该委托。")
     return _delegation_out(services.cancel_delegation(actor=caller(request), delegation=delegation))

@@ -4,23 +4,23 @@ caller see). Highlights are HTML (escaped text with <mark> around the matched wo
 
 from datetime import date
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from search.services import Filters, search
 
 from ..common import caller
 from ..errors import error_responses
-from ..schemas import InSchema
+from ..schemas import Id, InSchema
 
 router = Router(tags=["检索"])
 
 
 class SearchQueryIn(InSchema):
     q: str = ""
-    sender: int | None = None
-    unit: int | None = None
+    sender: Id | None = None
+    unit: Id | None = None
     doc_type: str = ""
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=2100)
     status: str = ""
     urgency: str = ""
     direction: str = ""

@@ -34,7 +34,7 @@ from ..common import (
 )
 from ..common import visible_document as visible_document_ref
 from ..errors import error_responses
-from ..schemas import Id, InSchema, Page, Paging, Ref, ref
+from ..schemas import Id, InSchema, LocalDateTime, Page, Paging, Ref, ref
 
 router = Router(tags=["督办"])
 
@@ -214,11 +214,11 @@ class OpenIn(InSchema):
     title: str = Field(max_length=300)
     instruction: str = Field(max_length=5000)
     instructed_by_id: Id
-    instructed_at: datetime | None = Field(None, description="批示时间，缺省为现在")
+    instructed_at: LocalDateTime | None = Field(None, description="批示时间，缺省为现在")
     lead_unit_id: Id
     assist_unit_ids: list[Id] = Field(default_factory=list, max_length=50)
     responsible_id: Id | None = Field(None, description="缺省为牵头单位负责人")
-    due_at: datetime | None = Field(None, description="办理时限；或给 due_on")
+    due_at: LocalDateTime | None = Field(None, description="办理时限；或给 due_on")
     due_on: date | None = Field(None, description="办理时限（日期，当日下班前）")
     report_required: str = Field("", max_length=300)
     report_interval_days: int = Field(services.DEFAULT_INTERVAL, ge=1, le=services.MAX_INTERVAL)
@@ -229,7 +229,7 @@ class OpenIn(InSchema):
 class AttachIn(InSchema):
     leader_id: Id
     text: str = Field(max_length=5000)
-    instructed_at: datetime | None = None
+    instructed_at: LocalDateTime | None = None
     document_id: Id | None = None
 
 

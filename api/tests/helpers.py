@@ -20,7 +20,8 @@ PREFIX = "/api/v1"
 # token's last use, a user's last login) left out.
 SKIP = {ApiToken: ("last_used_at",), get_user_model(): ("last_login",)}
 WRITTEN: list[tuple[type[models.Model], tuple[str, ...]]] = [
-    (model, SKIP.get(model, ())) for model in [get_user_model(), *written_models()]]
+    (model, SKIP.get(model, ())) for model in [get_user_model(), *written_models()]
+    if model._meta.label != "audit.AccessRefusal"]  # the refusal's own security record (audit.refusals)
 
 
 def _rows(model, skip) -> list[tuple]:

@@ -9,6 +9,7 @@ import time_machine
 from deadlines.models import Extension
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, Task
+from tests.auth import sign_in
 
 from .test_extensions import at
 from .test_extensions import doc as doc  # noqa: F401
@@ -24,7 +25,7 @@ def clock():
 
 
 def login(client, person):
-    client.force_login(person.user)
+    sign_in(client, person)
     return client
 
 

@@ -14,6 +14,7 @@ from deadlines.models import CalendarDay, CalendarYear
 from deadlines.notice import NoticeError, enter_notice, parse_notice
 from deadlines.services import calendar_for
 from gongwen.errors import PermissionDenied
+from tests.auth import sign_in
 from tests.helpers import refused
 
 NOTICES = Path(__file__).parent / "data" / "holiday_notices"
@@ -165,7 +166,7 @@ def test_entering_by_notice_sets_the_year_and_a_known_neighbours_days(office):
 
 
 def test_the_page_reads_shows_the_year_and_saves_on_confirmation(client, office):
-    client.force_login(office.sysadmin.user)
+    sign_in(client, office.sysadmin)
     url = "/deadlines/admin/calendar/enter/"
     page = client.post(url, {"action": "preview", "notice_text": NOTICE_2027}).content.decode()
     assert not CalendarYear.objects.filter(year=2027).exists()  # nothing saved yet

@@ -8,6 +8,8 @@ import time_machine
 
 from deadlines import reminders
 from deadlines.models import Notification, Reminder, ReminderKind
+from flow import services as flow
+from tests.auth import sign_in
 from tests.factories import person
 
 from .reminder_helpers import at, at_division
@@ -16,7 +18,7 @@ from .reminder_helpers import at, at_division
 @pytest.fixture
 def login(client):
     def _login(who):
-        client.force_login(who.user)
+        sign_in(client, who)
         return client
 
     return _login
@@ -104,9 +106,15 @@ def test_overdue_list_is_for_office_supervisors_and_leaders(overdue_office, logi
         assert login(who).get("/deadlines/overdue/").status_code == 200, who
     for who in (o.handler_a, o.head_a, o.sysadmin, o.outsider):
         assert login(who).get("/deadlines/overdue/").status_code == 403, who
-    # A leader sees the list but has no 催办 button; a supervisor has.
+    # A leader sees the list but has no 催办 button; a supervisor has, on the documents the
+    # supervisor may see (documents.access: the list never shows a title its viewer may not
+    # open). Circulated to the 督查室, the late document appears with its button.
     assert 'name="message"' not in login(o.leader_a).get("/deadlines/overdue/").content.decode()
-    assert 'name="message"' in login(inspector).get("/deadlines/overdue/").content.decode()
+    hidden = login(inspector).get("/deadlines/overdue/").content.decode()
+    assert late.document.title not in hidden and 'name="message"' not in hidden
+    flow.circulate(late.document_id, actor=o.clerk, readers=[inspector], note="请督查室督办。")
+    shown = login(inspector).get("/deadlines/overdue/").content.decode()
+    assert late.document.title in shown and 'name="message"' in shown
     # The holder cannot chase himself through the page either.
     before = Reminder.objects.count()
     login(o.head_a).post(f"/deadlines/tasks/{late.pk}/remind/", {"message": "请办理。"})

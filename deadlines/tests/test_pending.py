@@ -30,6 +30,7 @@ from exchange.tests.builders import send, sign_for, task_of
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Task, TaskStatus
 from gongwen.errors import DomainError
+from tests.auth import sign_in
 from tests.helpers import open_task
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -96,7 +97,7 @@ def test_nothing_at_the_door_is_refused_and_the_waiting_is_visible(office, eve, 
     assert open_task(telegram, o.director).due_pending_year == 2027
 
     # Every surface says so: the document page, the inbox, the exchange box, the overdue list, the API.
-    client.force_login(o.director.user)
+    sign_in(client, o.director)
     page = client.get(f"/documents/{telegram.pk}/").content.decode()
     assert page.count("时限待定") >= 2 and "2027年日历未录入" in page
     assert "时限待定" in client.get("/inbox/").content.decode()
@@ -126,11 +127,11 @@ def test_loud_until_fixed_once_a_day(office, eve, client):
     assert scan_deadlines().endswith("已向2人发出时限待定提醒。")
     assert PendingDueAlert.objects.count() == 4
     # The office's 工作台 shows the red banner; a handler's does not; the administrator's does.
-    client.force_login(o.secretary.user)
+    sign_in(client, o.secretary)
     assert "本机关有2项待办办理时限待定（2027年日历未录入）" in client.get("/").content.decode()
-    client.force_login(o.handler_a.user)
+    sign_in(client, o.handler_a)
     assert "pending-banner" not in client.get("/").content.decode()
-    client.force_login(o.sysadmin.user)
+    sign_in(client, o.sysadmin)
     assert "2项待办办理时限待定（2027年日历未录入）" in client.get("/").content.decode()
 
 

@@ -209,6 +209,8 @@ def test_an_incoming_document_is_refused(office):
 
 def test_a_classified_draft_has_no_electronic_body_outside_a_classified_network(office, settings):
     o = office
+    o.handler_a.clearance = "秘密"  # only someone cleared for it may hold a 秘密 draft (documents.access)
+    o.handler_a.save(update_fields=["clearance"])
     document = new_draft(o, secrecy="秘密", secrecy_term="1年", publicity="不予公开", publicity_reason="涉密")
     settings.CLASSIFIED_DEPLOYMENT = False
     with refused_all("不是涉密网"):  # the one refusal: secrecy.policy.refuse_electronic

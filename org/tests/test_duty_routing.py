@@ -176,18 +176,17 @@ def test_never_to_the_addressed_leader_of_a_direct_submission(office, duty_offic
     assert open_task(doc, o.clerk).node_kind == "sign_for"
 
 
-def test_a_duty_officer_without_clearance_gets_no_classified_copy(office, duty_officer):
+def test_a_classified_document_never_reaches_the_duty_officer(office, duty_officer):
+    """A classified document enters only through the 密件 register and never the flow: the
+    ordinary registration refuses it, so no duty copy (and no title) reaches anyone."""
     o = office
     on_duty(o, duty_officer, SATURDAY)
-    o.director.clearance = "机密"
-    o.director.save()
     o.clerk.clearance = "机密"
     o.clerk.save()
-    o.secretary.clearance = "机密"
-    o.secretary.save()
-    doc = register(o, SATURDAY, secrecy="秘密", copy_number="000001")
-    assert duty_tasks(doc) == []
-    assert Notification.objects.filter(recipient=o.director, document=doc, title__startswith="无人值班").exists()
+    with pytest.raises(DomainError, match="密件登记"):
+        register(o, SATURDAY, secrecy="秘密", copy_number="000001")
+    assert not Task.objects.filter(assignee=duty_officer).exists()
+    assert not Notification.objects.filter(recipient=duty_officer).exists()
 
 
 def test_emergency_report_on_a_holiday_night(office, duty_officer):

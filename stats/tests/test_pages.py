@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from flow import services as flow
 from stats import services
 from stats.models import AgencyMonthStat, UnitMonthStat
+from tests.auth import sign_in
 from tests.helpers import open_task
 
 from .conftest import at
@@ -22,7 +23,7 @@ MARCH = "year=2026&month=3"
 
 
 def login(client, person):
-    client.force_login(person.user)
+    sign_in(client, person)
     return client
 
 

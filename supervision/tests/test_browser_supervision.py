@@ -48,7 +48,7 @@ class Walk:
         page.screenshot(path=str(SHOTS / f"supervision-{self.n:02d}-{name}.png"), full_page=True)
 
     def login(self, person, *, width=1280, height=900):
-        page = new_context(self.browser, width=width, height=height, timeout=15000).new_page()
+        page = new_context(self.browser, width=width, height=height).new_page()
         page.goto(f"{self.base}/login/")
         page.get_by_label("登录名").fill(person.user.username)
         page.get_by_label("密码").fill(PASSWORD)

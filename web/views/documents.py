@@ -65,7 +65,10 @@ def direct(request):
         else:
             messages.success(request, f"已报送。按“一个口子进出”的规定，本件不直接送{leader.name}，"
                                       f"已转{leader.agency.short_name}办公室签收登记后按程序呈批。")
-            return redirect("web:document", pk=document.pk)
+            # The submitter holds no task on it: the document page would be a 404 for them.
+            if doc_access.can_view(person, document):
+                return redirect("web:document", pk=document.pk)
+            return redirect("web:dashboard")
     return render(request, "web/document_direct.html", {"form": form})
 
 

@@ -7,6 +7,7 @@ from deadlines.pending import summary as pending_summary
 from deadlines.services import missing_next_year
 from documents.models import Status
 from flow import selectors as flow_selectors
+from org.selectors import delegators_of
 
 from ..filters import TaskFilter, filter_documents
 from .common import paginate, person_required
@@ -21,8 +22,9 @@ def dashboard(request):
         return render(request, "web/dashboard_admin.html", {"missing_year": missing_next_year(),
                                                             "pending": pending_summary(person)})
     now = timezone.now()
-    inbox = flow_selectors.inbox(person)
-    to_read = flow_selectors.to_read(person)
+    delegators = delegators_of(person) if person is not None else []  # read once for both lists
+    inbox = flow_selectors.inbox(person, delegators)
+    to_read = flow_selectors.to_read(person, delegators)
     context = {
         "counts": {
             "inbox": inbox.count(),
