@@ -22,7 +22,8 @@
 # log, printed when both are done.
 #
 # Environment:
-#   GONGWEN_TEST_WORKERS   pytest-xdist workers inside each run (default 0 = none)
+#   GONGWEN_TEST_WORKERS   pytest-xdist workers inside each SQLite run (default 0 = none)
+#   GONGWEN_PG_WORKERS     pytest-xdist workers for the PostgreSQL run (default 2)
 #   GONGWEN_TEST_PARALLEL  0: run the lanes one after the other (default 1)
 #   GONGWEN_PG_URL         use this PostgreSQL server instead of a throwaway cluster
 #   GONGWEN_SKIP_PG=1      skip the PostgreSQL run (local use only; CI never skips)
@@ -43,6 +44,11 @@ WORKERS=${GONGWEN_TEST_WORKERS:-0}
 read -r -a EXTRA <<<"${PYTEST_ARGS:-}"
 XDIST=()
 [ "$WORKERS" != 0 ] && XDIST=(-n "$WORKERS")
+# The PostgreSQL run waits on the server about half the time (a round trip per query), so one
+# pytest process leaves a core idle; two workers (each with its own test database) fill it.
+PG_WORKERS=${GONGWEN_PG_WORKERS:-2}
+PG_XDIST=()
+[ "$PG_WORKERS" != 0 ] && PG_XDIST=(-n "$PG_WORKERS")
 
 started_all=$SECONDS
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gongwen-test.XXXXXX")
@@ -117,7 +123,7 @@ lane_b() {
         note b "skipped pytest postgres (GONGWEN_SKIP_PG=1)"
     elif [ -n "$PG_URL" ] || bash scripts/with_postgres.sh --check >/dev/null 2>&1 || [ "${CI:-}" = true ]; then
         step b "pytest postgres (at $CLOSING)" env ${PG_URL:+GONGWEN_PG_URL="$PG_URL"} GONGWEN_TEST_NOW=$CLOSING \
-            bash scripts/with_postgres.sh "${PYTEST[@]}" "${XDIST[@]}" -m "not browser"
+            bash scripts/with_postgres.sh "${PYTEST[@]}" "${PG_XDIST[@]}" -m "not browser"
     else
         note b "skipped pytest postgres (no PostgreSQL server binaries; install postgresql or set GONGWEN_PG_URL)"
     fi
