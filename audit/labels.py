@@ -55,6 +55,7 @@ ACTIONS: dict[str, str] = {
     "auth.unlock": "解除账号锁定",
     "auth.password_change": "修改密码",
     "auth.password_reset": "重置密码",
+    "auth.password_reset_second_part": "查看重置密码的第二段",
     "auth.otp_setup": "设置双因素认证",
     "auth.otp_reset": "重置双因素认证",
     "auth.otp_failed": "动态口令验证失败",

@@ -230,6 +230,15 @@ class PasswordRecord(models.Model):
     by_owner = models.BooleanField("本人设置", default=False)
     set_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                verbose_name="设置人")
+    # A reset by the system administrator is split knowledge (三员相互制约): the initial
+    # password is what the system administrator typed followed by a second part the system
+    # drew, which the security administrator is shown once, to hand to the person. Neither
+    # administrator alone knows the password, so neither can sign in as the person. The part
+    # is kept only until shown, or until the account's password changes again.
+    second_part = models.CharField("第二段（待安全保密管理员查看）", max_length=16, blank=True)
+    second_part_shown_at = models.DateTimeField("第二段查看时间", null=True, blank=True)
+    second_part_shown_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                             verbose_name="第二段查看人")
 
     class Meta:
         ordering = ["-set_at", "-id"]

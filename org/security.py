@@ -171,10 +171,13 @@ def check_new_password(password: str, user) -> None:
         raise DomainError("新密码不符合要求：" + "".join(exc.messages), code="password_invalid") from None
 
 
-def _store(user, password: str, *, by_owner: bool, set_by: Person | None) -> PasswordRecord:
+def _store(user, password: str, *, by_owner: bool, set_by: Person | None, second_part: str = "") -> PasswordRecord:
     user.set_password(password)
     user.save(update_fields=["password"])
-    record = PasswordRecord.objects.create(user=user, password_hash=user.password, by_owner=by_owner, set_by=set_by)
+    # An earlier reset's second part opens nothing any more: forget it.
+    PasswordRecord.objects.filter(user=user).exclude(second_part="").update(second_part="")
+    record = PasswordRecord.objects.create(user=user, password_hash=user.password, by_owner=by_owner, set_by=set_by,
+                                           second_part=second_part)
     keep = list(PasswordRecord.objects.filter(user=user).order_by("-set_at", "-id")
                 .values_list("pk", flat=True)[:settings.PASSWORD_HISTORY_DEPTH])
     PasswordRecord.objects.filter(user=user).exclude(pk__in=keep).delete()
@@ -216,11 +219,21 @@ def _change(*, user, new_password: str) -> PasswordRecord:
     return record
 
 
+SECOND_PART_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out and typed by hand
+SECOND_PART_LENGTH = 6
+
+
 @transaction.atomic
 def reset_password(*, actor: Person, person: Person, new_password: str) -> PasswordRecord:
     """重置密码: the system administrator gives an account a new initial password (a
     forgotten password, a new holder). The person must change it at the next login, and
-    every session of the account ends (its password hash changed)."""
+    every session of the account ends (its password hash changed).
+
+    Split knowledge (三员相互制约): ``new_password`` is only the first part. The system draws a
+    second part (``record.second_part``) that the security administrator is shown once
+    (``show_second_part``) and hands to the person; the initial password is the two parts
+    together. So the system administrator, who could otherwise reset the mayor's password and
+    sign in as the mayor, never knows a password that opens anyone's documents."""
     access.require_manage_org(actor)
     person = Person.objects.select_related("user").filter(pk=getattr(person, "pk", None)).first()
     if person is None:
@@ -231,10 +244,38 @@ def reset_password(*, actor: Person, person: Person, new_password: str) -> Passw
         raise PermissionDenied(f"{person.name}是管理员，其密码只能由本人修改（三员分立）。")
     user = User.objects.select_for_update().get(pk=person.user_id)
     check_new_password(new_password, user)
-    record = _store(user, new_password, by_owner=False, set_by=actor)
+    second = "".join(secrets.choice(SECOND_PART_ALPHABET) for _ in range(SECOND_PART_LENGTH))
+    record = _store(user, new_password + second, by_owner=False, set_by=actor, second_part=second)
     audit.record(actor=actor, action="auth.password_change", target=person,
-                 new={"by": "administrator", "must_change": True})
+                 new={"by": "administrator", "must_change": True, "second_part": "pending"})
     return record
+
+
+def pending_second_parts(actor: Person):
+    """The resets whose second part the security administrator has not been shown yet."""
+    if not access.can_grant_posts(actor):
+        raise PermissionDenied("只有安全保密管理员可以查看重置密码的第二段。")
+    return (PasswordRecord.objects.exclude(second_part="").filter(by_owner=False)
+            .select_related("user__person__agency", "set_by").order_by("-set_at", "-id"))
+
+
+@transaction.atomic
+def show_second_part(*, actor: Person, record_id) -> tuple[PasswordRecord, str]:
+    """The security administrator is shown a reset's second part, once: it is then erased
+    from the database (the shown time and who saw it stay), and the showing is audited."""
+    if not access.can_grant_posts(actor):
+        raise PermissionDenied("只有安全保密管理员可以查看重置密码的第二段。")
+    record = (PasswordRecord.objects.select_for_update().exclude(second_part="").filter(by_owner=False, pk=record_id)
+              .select_related("user").first())
+    if record is None:
+        raise NotFound("未找到待查看的密码重置：可能已查看过，或本人已修改了密码。")
+    second = record.second_part
+    record.second_part = ""
+    record.second_part_shown_at = timezone.now()
+    record.second_part_shown_by = actor
+    record.save(update_fields=["second_part", "second_part_shown_at", "second_part_shown_by"])
+    audit.record(actor=actor, action="auth.password_reset_second_part", target=_target(record.user))
+    return record, second
 
 
 # --- the second factor (TOTP) ----------------------------------------------------------------------

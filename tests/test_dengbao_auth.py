@@ -14,6 +14,7 @@ control, each proving the refusal and the audit event it leaves.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -116,11 +117,15 @@ def test_change_password_page_and_api(client, office):
 
 def test_first_login_after_an_administrator_set_the_password_forces_a_change(client, office):
     # The system administrator resets the handler's password (audited, by administrator).
-    security.reset_password(actor=office.sysadmin, person=office.handler_a, new_password="Temp-Pass-1")
+    record = security.reset_password(actor=office.sysadmin, person=office.handler_a, new_password="Temp-Pass-1")
     (event,) = events("auth.password_change", by="administrator")
     assert event.actor_id == office.sysadmin.pk and event.new["must_change"] is True
+    # The initial password is the administrator's part and the part the security
+    # administrator is shown (test_a_reset_is_split_between_two_administrators).
+    _, second = security.show_second_part(actor=office.secadmin, record_id=record.pk)
+    initial = "Temp-Pass-1" + second
 
-    r = page_login(client, "handler_a", "Temp-Pass-1")
+    r = page_login(client, "handler_a", initial)
     assert r.status_code == 302 and r["Location"].startswith("/account/password/")
     assert events("auth.login")[-1].new["password_change"] == "initial"
     # Nothing else goes through: pages go to the change page, the API answers 403 in Chinese.
@@ -129,7 +134,7 @@ def test_first_login_after_an_administrator_set_the_password_forces_a_change(cli
     assert api.status_code == 403 and api.json()["code"] == "password_change_required"
     assert "修改密码" in api.json()["detail"]
     assert "初始密码" in client.get("/account/password/").content.decode()
-    r = client.post("/account/password/", {"old_password": "Temp-Pass-1", "new_password": "Mine-2026x",
+    r = client.post("/account/password/", {"old_password": initial, "new_password": "Mine-2026x",
                                            "new_password2": "Mine-2026x"})
     assert r.status_code == 302
     assert client.get("/inbox/").status_code == 200
@@ -140,6 +145,51 @@ def test_first_login_after_an_administrator_set_the_password_forces_a_change(cli
                   password="Initial-Pw-1", unit=office.div_a)
     fresh = Client()
     assert page_login(fresh, "newcomer", "Initial-Pw-1")["Location"].startswith("/account/password/")
+
+
+def test_a_reset_is_split_between_two_administrators(client, office):
+    """三员相互制约: the system administrator, who resets passwords, must not be able to sign in
+    as the mayor with a password he set. He sets only the first part; the security
+    administrator is shown the second part once; neither alone knows the password."""
+    o = office
+    record = security.reset_password(actor=o.sysadmin, person=o.leader_a, new_password="Temp-Pass-1")
+    # What the system administrator knows does not open the account.
+    assert page_login(Client(), "leader_a", "Temp-Pass-1").status_code == 200  # the form again, not signed in
+    assert not events("auth.login")
+    # Only the security administrator is shown the second part, and only once.
+    for who in (o.sysadmin, o.auditor, o.director):
+        with refused("只有安全保密管理员", exc=PermissionDenied):
+            security.show_second_part(actor=who, record_id=record.pk)
+        with refused("只有安全保密管理员", exc=PermissionDenied):
+            security.pending_second_parts(who)
+    assert [r.pk for r in security.pending_second_parts(o.secadmin)] == [record.pk]
+    sec = sign_in(Client(), o.secadmin)
+    assert o.leader_a.name in sec.get("/admin/locks/").content.decode()
+    page = sec.post(f"/admin/password-resets/{record.pk}/second-part/")
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    second = re.search(r'id="gw-second-part">([0-9A-Z]+)<', page.content.decode()).group(1)
+    assert len(second) == security.SECOND_PART_LENGTH
+    assert sec.post(f"/admin/password-resets/{record.pk}/second-part/").status_code == 404  # once
+    record.refresh_from_db()
+    assert (record.second_part, record.second_part_shown_by) == ("", o.secadmin)
+    (shown,) = events("auth.password_reset_second_part")
+    assert shown.actor_id == o.secadmin.pk and second not in json.dumps(shown.new or {})
+    # The person signs in with both parts and must change the password first.
+    r = page_login(Client(), "leader_a", "Temp-Pass-1" + second)
+    assert r.status_code == 302 and r["Location"].startswith("/account/password/")
+    # A second reset forgets the first one's part; a change by the owner forgets any.
+    again = security.reset_password(actor=o.sysadmin, person=o.leader_a, new_password="Temp-Pass-2")
+    assert security.pending_second_parts(o.secadmin).get().pk == again.pk
+    # The API: the reset answers the record, the security administrator lists and is shown.
+    api = ApiClient(Client())
+    assert api.get(o.sysadmin, "/account/password-resets/pending").status_code == 403
+    listed = api.get(o.secadmin, "/account/password-resets/pending").json()
+    assert [(r["record_id"], r["person_name"]) for r in listed] == [(again.pk, o.leader_a.name)]
+    denied = api.post(o.sysadmin, f"/account/password-resets/{again.pk}/second-part")
+    assert denied.status_code == 403 and chinese(denied.json()["detail"])
+    shown = api.post(o.secadmin, f"/account/password-resets/{again.pk}/second-part").json()
+    assert len(shown["second_part"]) == security.SECOND_PART_LENGTH
+    assert api.post(o.secadmin, f"/account/password-resets/{again.pk}/second-part").status_code == 404
 
 
 def test_a_password_expires_after_the_maximum_age(client, office, settings):

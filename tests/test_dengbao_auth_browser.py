@@ -70,7 +70,7 @@ def test_sign_in_pages(live_server):
 
             # The security administrator lifts it.
             page.goto(f"{base}/admin/locks/")
-            expect(page.locator("table")).to_contain_text("账号 clerk（王文书）")
+            expect(page.locator("table").first).to_contain_text("账号 clerk（王文书）")
             shot(page, "locks")
             page.locator("tr", has_text="账号 clerk").get_by_role("button", name="解除锁定").click()
             expect(page.locator(".alert-success")).to_contain_text("已解除锁定")
@@ -87,14 +87,23 @@ def test_sign_in_pages(live_server):
             again.get_by_role("button", name="验证").click()
             expect(again.locator(".gw-navbar")).to_contain_text(o.secadmin.name)
 
-            # A reset password is changed first, at phone width; then the account page.
+            # A reset (the system administrator set the first part): the security administrator
+            # is shown the second part once, on the 登录锁定 page; the person signs in with both
+            # and changes the password first, at phone width; then the account page.
             security.reset_password(actor=o.sysadmin, person=o.handler_a, new_password="Temp-Pass-1")
+            again.goto(f"{base}/admin/locks/")
+            row = again.get_by_role("row").filter(has_text=o.handler_a.name)
+            shot(again, "locks-with-a-reset-phone")
+            row.get_by_role("button", name="查看第二段").click()
+            second = again.locator("#gw-second-part").inner_text().strip()
+            assert len(second) == security.SECOND_PART_LENGTH
+            shot(again, "password-reset-second-part-phone")
             handler = new_context(browser, width=390, height=844).new_page()
-            submit_login(handler, base, "handler_a", "Temp-Pass-1")
+            submit_login(handler, base, "handler_a", "Temp-Pass-1" + second)
             expect(handler).to_have_url(re.compile(r"/account/password/"))
             expect(handler.get_by_role("alert").first).to_contain_text("初始密码")
             shot(handler, "password-change-phone")
-            handler.get_by_label("原密码").fill("Temp-Pass-1")
+            handler.get_by_label("原密码").fill("Temp-Pass-1" + second)
             handler.get_by_label("新密码", exact=True).fill("Mine-2026x")
             handler.get_by_label("再次输入新密码").fill("Mine-2026x")
             handler.get_by_role("button", name="修改密码").click()

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 from org import passwords
 from org import security as auth_security
 
-from ..common import ERRORS_WRITE, caller, person_ref
+from ..common import ERRORS_WRITE, PathId, caller, person_ref
 from ..errors import error_responses
 from ..schemas import Id, InSchema
 
@@ -29,13 +29,29 @@ class PasswordChangedOut(Schema):
 
 class PasswordResetIn(InSchema):
     person_id: Id
-    new_password: str = Field(..., max_length=128, description="初始密码：本人下次登录时须修改")
+    new_password: str = Field(..., max_length=128,
+                              description="初始密码的第一段（须符合密码规则）；第二段由系统生成，只给安全保密管理员查看一次")
 
 
 class PasswordResetOut(Schema):
     person_id: int
+    record_id: int = Field(description="本次重置（安全保密管理员据此查看第二段）")
     reset_at: datetime
     must_change: bool
+
+
+class SecondPartPendingOut(Schema):
+    record_id: int
+    person_id: int | None
+    person_name: str
+    reset_at: datetime
+    reset_by: str
+
+
+class SecondPartOut(Schema):
+    record_id: int
+    person_id: int | None
+    second_part: str = Field(description="初始密码的第二段：当面或密封告知本人；只显示这一次")
 
 
 class LoginLockOut(Schema):
@@ -75,11 +91,30 @@ def change_password(request, payload: PasswordChangeIn):
 
 @router.post("/password-resets", response={200: PasswordResetOut, **error_responses(*ERRORS_WRITE)},
              summary="重置他人密码（系统管理员）",
-             description="设置初始密码；本人下次登录时须修改，该账号已登录的会话全部失效。管理员的密码只能由本人修改。")
+             description="三员相互制约：系统管理员设置初始密码的第一段，系统生成第二段，只给安全保密管理员查看一次，"
+                         "初始密码为两段连写；任何一名管理员单独都不知道完整密码。本人下次登录时须修改，"
+                         "该账号已登录的会话全部失效。管理员的密码只能由本人修改。")
 def reset_password(request, payload: PasswordResetIn):
     target = person_ref(payload.person_id)
     record = auth_security.reset_password(actor=caller(request), person=target, new_password=payload.new_password)
-    return {"person_id": target.pk, "reset_at": record.set_at, "must_change": True}
+    return {"person_id": target.pk, "record_id": record.pk, "reset_at": record.set_at, "must_change": True}
+
+
+@router.get("/password-resets/pending", response={200: list[SecondPartPendingOut], **error_responses(401, 403)},
+            summary="待查看第二段的密码重置（安全保密管理员）")
+def pending_resets(request):
+    return [{"record_id": r.pk, "person_id": getattr(getattr(r.user, "person", None), "pk", None),
+             "person_name": getattr(getattr(r.user, "person", None), "name", r.user.username),
+             "reset_at": r.set_at, "reset_by": r.set_by.name if r.set_by_id else ""}
+            for r in auth_security.pending_second_parts(caller(request))]
+
+
+@router.post("/password-resets/{record_id}/second-part", response={200: SecondPartOut, **error_responses(*ERRORS_WRITE)},
+             summary="查看重置密码的第二段（安全保密管理员，只此一次）")
+def show_second_part(request, record_id: PathId):
+    record, second = auth_security.show_second_part(actor=caller(request), record_id=record_id)
+    return {"record_id": record.pk, "person_id": getattr(getattr(record.user, "person", None), "pk", None),
+            "second_part": second}
 
 
 @router.get("/locks", response={200: list[LoginLockOut], **error_responses(401, 403)},

@@ -12,6 +12,8 @@ EXPECTED = {
     "/api/v1/tokens/{token_id}/revoke": {"post"},
     "/api/v1/account/password": {"post"},
     "/api/v1/account/password-resets": {"post"},
+    "/api/v1/account/password-resets/pending": {"get"},
+    "/api/v1/account/password-resets/{record_id}/second-part": {"post"},
     "/api/v1/account/locks": {"get"},
     "/api/v1/account/locks/unlock": {"post"},
     "/api/v1/dashboard": {"get"},

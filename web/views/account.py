@@ -30,7 +30,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from gongwen.errors import DomainError
+from gongwen.errors import DomainError, NotFound
 from org import passwords
 from org import security as auth_security
 from org.access import can_manage_org
@@ -237,11 +237,27 @@ def otp_verify(request):
 # --- the administrators' pages ---------------------------------------------------------------------
 
 
+@never_cache
 @SECADMIN_ONLY
 def locks(request):
     return render(request, "web/account/locks.html", {
         "locks": auth_security.current_locks(), "limit": settings.AXES_FAILURE_LIMIT,
-        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)})
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "resets": auth_security.pending_second_parts(request.person)})
+
+
+@require_POST
+@never_cache
+@SECADMIN_ONLY
+def second_part(request, record_id: int):
+    """Shows a reset's second part once, on this response only (never in a message stored in
+    the session, never in a URL)."""
+    try:
+        record, second = auth_security.show_second_part(actor=request.person, record_id=record_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return render(request, "web/account/second_part.html", {
+        "record": record, "person": getattr(record.user, "person", None), "second": second})
 
 
 @require_POST
@@ -275,8 +291,9 @@ def password_reset(request, person_id: int):
             except DomainError as exc:
                 error = exc.message
             else:
-                messages.success(request, f"已为{target.name}重置密码。请将新密码当面或以密封方式告知本人；"
-                                          "本人首次登录时须修改。")
+                messages.success(request, f"已为{target.name}重置密码。初始密码由两段连写而成：第一段是您刚才设置的，"
+                                          "第二段由系统生成，只给安全保密管理员查看一次（三员相互制约）。请与安全保密"
+                                          "管理员分别当面或以密封方式告知本人；本人首次登录时须修改。")
                 return redirect("web:org_person", person_id=target.pk)
     return render(request, "web/account/password_reset.html", {
         "target": target, "error": error, "help_texts": password_validators_help_texts()})
