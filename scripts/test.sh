@@ -18,11 +18,13 @@
 # SQLite at NYE, and the browser walks at all three.
 #
 # Two lanes run side by side (the machine has two cores): A = SQLite suite, then the browser
-# walks; B = PostgreSQL suite, then the time suites at NYE. Each lane's output goes to its own
-# log, printed when both are done.
+# walks at MORNING and CLOSING; B = PostgreSQL suite, then the time suites and the browser
+# walks at NYE. Each lane's output goes to its own log, printed when both are done. The pytest
+# runs but the browser walks use two xdist workers each: a lane waits (on PostgreSQL, on
+# Chromium) often enough that one process per lane leaves a core idle a third of the time.
 #
 # Environment:
-#   GONGWEN_TEST_WORKERS   pytest-xdist workers inside each SQLite run (default 0 = none)
+#   GONGWEN_TEST_WORKERS   pytest-xdist workers inside each SQLite run but the browser walks (default 2)
 #   GONGWEN_PG_WORKERS     pytest-xdist workers for the PostgreSQL run (default 2)
 #   GONGWEN_TEST_PARALLEL  0: run the lanes one after the other (default 1)
 #   GONGWEN_PG_URL         use this PostgreSQL server instead of a throwaway cluster
@@ -40,7 +42,7 @@ PY=.venv/bin/python
 # The SQLite steps must not pick up a PostgreSQL URL from the caller's environment.
 PG_URL=${GONGWEN_PG_URL:-}
 unset GONGWEN_PG_URL GONGWEN_TEST_NOW
-WORKERS=${GONGWEN_TEST_WORKERS:-0}
+WORKERS=${GONGWEN_TEST_WORKERS:-2}
 read -r -a EXTRA <<<"${PYTEST_ARGS:-}"
 XDIST=()
 [ "$WORKERS" != 0 ] && XDIST=(-n "$WORKERS")
@@ -109,12 +111,18 @@ have_browser() { [ -x /usr/bin/chromium ] || [ "${CI:-}" = true ]; }
 lane_a() {
     step a "pytest sqlite (at $MORNING)" env GONGWEN_TEST_NOW=$MORNING \
         "${PYTEST[@]}" "${XDIST[@]}" -m "not browser and not postgres"
+    browser_walks a "$MORNING" "$CLOSING"
+}
+
+browser_walks() {  # browser_walks LANE INSTANT...
+    local lane=$1 at
+    shift
     if have_browser; then
-        for at in "$MORNING" "$CLOSING" "$NYE"; do
-            step a "pytest sqlite browser (at $at)" env GONGWEN_TEST_NOW="$at" "${PYTEST[@]}" -m browser
+        for at in "$@"; do
+            step "$lane" "pytest sqlite browser (at $at)" env GONGWEN_TEST_NOW="$at" "${PYTEST[@]}" -m browser
         done
     else
-        note a "skipped pytest sqlite browser (no /usr/bin/chromium; install chromium)"
+        note "$lane" "skipped pytest sqlite browser at $* (no /usr/bin/chromium; install chromium)"
     fi
 }
 
@@ -129,6 +137,7 @@ lane_b() {
     fi
     step b "pytest sqlite time suites (at $NYE)" env GONGWEN_TEST_NOW=$NYE \
         "${PYTEST[@]}" "${XDIST[@]}" -m "not browser and not postgres" "${TIME_SUITES[@]}"
+    browser_walks b "$NYE"
 }
 
 if [ "${GONGWEN_TEST_PARALLEL:-1}" = 0 ]; then
@@ -136,7 +145,7 @@ if [ "${GONGWEN_TEST_PARALLEL:-1}" = 0 ]; then
     lane_b
 else
     echo
-    echo "==> two lanes side by side (A: SQLite suite and browser walks; B: PostgreSQL suite and time suites)"
+    echo "==> two lanes side by side (A: SQLite suite, browser walks; B: PostgreSQL suite, time suites, browser walks at NYE)"
     echo "    follow them with: tail -f $LOGDIR/lane-a.log $LOGDIR/lane-b.log"
     lane_a >"$LOGDIR/lane-a.log" 2>&1 &
     pid_a=$!
