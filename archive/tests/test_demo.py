@@ -10,6 +10,7 @@ from org.models import Person
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.demo_content
 def test_demo_archive(client):
     load_demo()
     dangan = Person.objects.get(user__username="dangan")

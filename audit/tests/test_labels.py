@@ -95,6 +95,7 @@ def test_values_are_rendered_in_words(office):
 
 
 @pytest.mark.django_db
+@pytest.mark.demo_content
 def test_every_event_of_the_demo_reads_in_chinese():
     """The demo office is loaded through the real services (several hundred events of most
     kinds): every event renders with a Chinese action, target and field names, and no raw

@@ -12,6 +12,7 @@ from .test_extensions import at
 
 
 @pytest.mark.django_db
+@pytest.mark.demo_content
 def test_demo_office_has_a_pending_request_and_a_sender_agreement(client):
     with time_machine.travel(at(2026, 3, 10, 10, 0), tick=False):
         demo.load_demo()

@@ -22,6 +22,7 @@ def holder(document) -> Task:
 
 
 @pytest.mark.django_db
+@pytest.mark.demo_content
 def test_demo_has_series_seals_keepers_and_drafts_in_every_state():
     assert demo.load_demo().created
     internal = list(Agency.objects.filter(is_internal=True))

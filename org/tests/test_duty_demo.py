@@ -28,6 +28,7 @@ class Ctx:
         self.people = {p.user.username: p for p in Person.objects.select_related("user")}
 
 
+@pytest.mark.demo_content
 def test_demo_roster_for_this_month_and_the_next():
     with time_machine.travel(SATURDAY, tick=False):
         demo.load_demo()

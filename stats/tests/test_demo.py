@@ -10,6 +10,7 @@ from stats.models import AgencyMonthStat, UnitMonthStat
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.demo_content
 def test_demo_dashboard_has_figures(client):
     load_demo()
     year, month = services.current_month()

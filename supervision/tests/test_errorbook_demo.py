@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.mark.demo_content
 def test_the_demo_error_book_is_filled(client):
     with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI), tick=True):
         load_demo()
