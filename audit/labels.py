@@ -323,7 +323,7 @@ FIELD_LABELS: dict[str, str] = {
     # 登录与身份鉴别, 访问控制, 审计检查点
     "address": "客户端地址", "ip_address": "客户端地址", "attempts": "失败次数", "until": "锁定至", "seq": "序号",
     "hash": "哈希", "path": "路径", "user_agent": "浏览器", "failures": "失败次数", "device": "双因素认证设备",
-    "second_factor": "双因素认证", "password_change": "密码修改要求", "locked": "锁定", "sessions": "会话数",
+    "second_factor": "双因素认证", "password_change": "密码修改要求", "locked": "锁定", "sessions": "会话数", "devices": "身份验证器数",
     "expires_at": "到期时间", "must_change": "须在下次登录时修改密码", "detail": "详情", "replaced": "替换原设备",
     "failure_limit": "失败次数上限", "minutes": "分钟数", "by": "执行者", "stage": "环节", "key": "对象",
 }

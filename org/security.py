@@ -278,6 +278,32 @@ def show_second_part(*, actor: Person, record_id) -> tuple[PasswordRecord, str]:
     return record, second
 
 
+@transaction.atomic
+def reset_second_factor(*, actor: Person, username: str) -> tuple[Person, int]:
+    """重置双因素认证: the security administrator removes the authenticator of someone who lost
+    it (a new phone, a lost one). Every session of the account ends; an administrator sets up
+    a new authenticator at the next sign-in (it is mandatory for them), anyone else may. Audited.
+    Not for oneself: one's own authenticator is replaced from 账号安全 with the old one."""
+    if not access.can_grant_posts(actor):
+        raise PermissionDenied("只有安全保密管理员可以重置他人的双因素认证。")
+    username = (username or "").strip()
+    if not username:
+        raise DomainError("请填写要重置双因素认证的登录名。", code="username_missing")
+    person = Person.objects.select_related("user").filter(user__username=username).first()
+    if person is None:
+        raise NotFound(f"没有登录名为“{username[:40]}”的人员。")
+    if person.pk == actor.pk:
+        raise PermissionDenied("不能重置自己的双因素认证：请在“账号安全”中用原身份验证器更换。")
+    devices = TOTPDevice.objects.filter(user=person.user)
+    count = devices.count()
+    if not count:
+        raise DomainError(f"{person.name}没有绑定身份验证器，无需重置。", code="no_device")
+    devices.delete()
+    audit.record(actor=actor, action="auth.otp_reset", target=person, new={"devices": count})
+    end_all_sessions(user=person.user)
+    return person, count
+
+
 # --- the second factor (TOTP) ----------------------------------------------------------------------
 
 TOTP_DIGITS = 6

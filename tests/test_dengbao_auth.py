@@ -192,6 +192,39 @@ def test_a_reset_is_split_between_two_administrators(client, office):
     assert api.post(o.secadmin, f"/account/password-resets/{again.pk}/second-part").status_code == 404
 
 
+def test_the_security_administrator_resets_a_lost_authenticator(client, office):
+    """A lost phone: the security administrator removes the authenticator (page and API), the
+    person's sessions end, the event is audited; nobody else may, and never for oneself."""
+    o = office
+    give_totp(o.sysadmin)
+    give_totp(o.leader_a)
+    session = sign_in(Client(), o.leader_a)
+    assert session.get("/inbox/").status_code == 200
+    for who, words in ((o.sysadmin, "只有安全保密管理员"), (o.auditor, "只有安全保密管理员"),
+                       (o.director, "只有安全保密管理员"), (o.secadmin, "不能重置自己")):
+        with refused(words, exc=PermissionDenied):
+            security.reset_second_factor(actor=who, username=who.user.username if who == o.secadmin else "leader_a")
+    with refused("没有登录名"):
+        security.reset_second_factor(actor=o.secadmin, username="nobody")
+    with refused("没有绑定"):
+        security.reset_second_factor(actor=o.secadmin, username="handler_a")
+    sec = sign_in(Client(), o.secadmin)
+    assert "重置双因素认证" in sec.get("/admin/locks/").content.decode()
+    r = sec.post("/admin/otp-reset/", {"username": "leader_a"}, follow=True)
+    assert f"已重置{o.leader_a.name}的双因素认证" in r.content.decode()
+    assert not TOTPDevice.objects.filter(user=o.leader_a.user).exists()
+    assert session.get("/inbox/").status_code == 302  # signed out everywhere
+    (event,) = events("auth.otp_reset")
+    assert (event.actor_id, event.new["devices"]) == (o.secadmin.pk, 1)
+    # The API, for the system administrator's lost phone: at the next sign-in he binds a new one.
+    api = ApiClient(Client())
+    denied = api.post(o.sysadmin, "/account/otp-resets", {"username": "leader_a"})
+    assert denied.status_code == 403 and chinese(denied.json()["detail"])
+    done = api.post(o.secadmin, "/account/otp-resets", {"username": o.sysadmin.user.username})
+    assert done.status_code == 200 and done.json() == {"person_id": o.sysadmin.pk, "devices_removed": 1}
+    assert security.second_factor_required(o.sysadmin.user) and not security.totp_device(o.sysadmin.user)
+
+
 def test_a_password_expires_after_the_maximum_age(client, office, settings):
     settings.PASSWORD_MAX_AGE_DAYS = 90
     record = PasswordRecord.objects.get(user=office.clerk.user)

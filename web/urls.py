@@ -27,6 +27,7 @@ urlpatterns = [
     path("account/sessions/end/", account.logout_everywhere, name="logout_everywhere"),
     path("admin/locks/", account.locks, name="locks"),
     path("admin/locks/unlock/", account.unlock, name="unlock"),
+    path("admin/otp-reset/", account.otp_reset, name="otp_reset"),
     path("admin/password-resets/<int:record_id>/second-part/", account.second_part, name="second_part"),
     path("admin/org/people/<int:person_id>/password/", account.password_reset, name="password_reset"),
     # 工作台 and the lists

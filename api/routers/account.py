@@ -100,6 +100,23 @@ def reset_password(request, payload: PasswordResetIn):
     return {"person_id": target.pk, "record_id": record.pk, "reset_at": record.set_at, "must_change": True}
 
 
+class OtpResetIn(InSchema):
+    username: str = Field(..., max_length=150, description="要解除身份验证器绑定的人员登录名")
+
+
+class OtpResetOut(Schema):
+    person_id: int
+    devices_removed: int
+
+
+@router.post("/otp-resets", response={200: OtpResetOut, **error_responses(*ERRORS_WRITE)},
+             summary="重置他人的双因素认证（安全保密管理员）",
+             description="人员丢失身份验证器时解除其绑定，其全部会话退出；不能重置自己的。记入安全审计日志。")
+def reset_second_factor(request, payload: OtpResetIn):
+    person, count = auth_security.reset_second_factor(actor=caller(request), username=payload.username)
+    return {"person_id": person.pk, "devices_removed": count}
+
+
 @router.get("/password-resets/pending", response={200: list[SecondPartPendingOut], **error_responses(401, 403)},
             summary="待查看第二段的密码重置（安全保密管理员）")
 def pending_resets(request):

@@ -13,6 +13,7 @@ EXPECTED = {
     "/api/v1/account/password": {"post"},
     "/api/v1/account/password-resets": {"post"},
     "/api/v1/account/password-resets/pending": {"get"},
+    "/api/v1/account/otp-resets": {"post"},
     "/api/v1/account/password-resets/{record_id}/second-part": {"post"},
     "/api/v1/account/locks": {"get"},
     "/api/v1/account/locks/unlock": {"post"},

@@ -247,6 +247,21 @@ def locks(request):
 
 
 @require_POST
+@SECADMIN_ONLY
+def otp_reset(request):
+    try:
+        person, _count = auth_security.reset_second_factor(actor=request.person,
+                                                           username=request.POST.get("username", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已重置{person.name}的双因素认证，其全部会话已退出。"
+                                  + ("管理员下次登录时须重新绑定身份验证器。" if person.admin_role else
+                                     "本人可在“账号安全”中重新绑定。"))
+    return redirect("web:locks")
+
+
+@require_POST
 @never_cache
 @SECADMIN_ONLY
 def second_part(request, record_id: int):
