@@ -236,7 +236,7 @@ def create_draft(*, actor, data: DraftData) -> Document:
 def update_draft(*, actor, document_id: int, data: DraftData) -> Document:
     """Change the drafting form while the draft is being written or reviewed (before
     sign-off); afterwards a change goes back through the signer (退回签发)."""
-    document = flow._lock_document(document_id)
+    document = flow.lock_document(document_id)
     require_editor(actor, document, before_sign_off=True)
     cleaned = clean_draft(document.agency, data)
     def current(key):
@@ -314,7 +314,7 @@ def record_joint_signoff(document_id: int, *, actor, agency_id: int, signer_name
                          opinion: str = "", signer_title: str = "", scan: tuple[str, bytes] | None = None) -> SignOff:
     """The office records the sign-off of a co-issuing agency's head from the signed
     会签 page (联合行文): who signed, on what date, with the scanned page when there is one."""
-    document = flow._lock_document(document_id)
+    document = flow.lock_document(document_id)
     require_office(actor, document, "记录联合发文机关的签发")
     if not document.is_outgoing or not document.is_open:
         raise DomainError("只有办理中的发文可以记录会签签发。")
@@ -362,7 +362,7 @@ def keep_finding(document_id: int, *, actor, rule: str, place: str, reason: str)
     keep its wording), with the reason; recorded, and valid for the current body only."""
     from .compose import findings
 
-    document = flow._lock_document(document_id)
+    document = flow.lock_document(document_id)
     require_reviewer(actor, document)
     reason = (reason or "").strip()
     if not reason:
@@ -423,7 +423,7 @@ def record_number(document_id: int, *, actor, number: str, reason: str) -> Issue
     when the number is taken in the ledger or carried by another document of the agency."""
     from documents.validators import clean_doc_number
 
-    document = flow._lock_document(document_id)
+    document = flow.lock_document(document_id)
     require_office(actor, document, "登记已有文号")
     if not document.is_outgoing:
         raise DomainError("只有发文可以登记发文字号。")
@@ -445,7 +445,7 @@ def record_number(document_id: int, *, actor, number: str, reason: str) -> Issue
     document.doc_number = issued.number
     document.number_series = series
     document.save(update_fields=["doc_number", "number_series"])
-    flow._history(document, actor=actor, action=HistoryAction.NUMBER, opinion=f"登记已有文号{issued.number}：{reason}")
+    flow.record_history(document, actor=actor, action=HistoryAction.NUMBER, opinion=f"登记已有文号{issued.number}：{reason}")
     audit.record(actor=actor, action="drafting.record_number", target=issued,
                  new={"document": document.pk, "number": issued.number, "reason": reason[:300]})
     _void_seal(document, actor=actor, cause=f"用印后登记文号{issued.number}")
@@ -459,7 +459,7 @@ def void_number(issued_id: int, *, actor, reason: str) -> IssuedNumber:
     issued = IssuedNumber.objects.select_related("document").filter(pk=issued_id).first()
     if issued is None:
         raise NotFound("未找到该文号。")
-    document = flow._lock_document(issued.document_id)
+    document = flow.lock_document(issued.document_id)
     require_office(actor, document, "作废文号")
     issued = IssuedNumber.objects.select_for_update().get(pk=issued_id)
     from sealing.models import SealUse

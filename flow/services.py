@@ -87,6 +87,16 @@ def _history(document, *, actor, action, task=None, process=None, from_node="", 
     )
 
 
+# The public names other apps call (the architecture issue moves them into flow's kit):
+# ``record_history`` writes a 流转记录 event, ``lock_document`` takes the document's row lock.
+def record_history(document, *, actor, action, **fields):
+    return _history(document, actor=actor, action=action, **fields)
+
+
+def lock_document(document_id: int) -> Document:
+    return _lock_document(document_id)
+
+
 def _record_opinion(task: Task, *, author, on_behalf_of, text: str, decision: str = "", node_kind=None,
                     role=None) -> Opinion | None:
     text = (text or "").strip()

@@ -281,7 +281,7 @@ def void_stale_seal(document: Document, *, actor, cause: str, force: bool = Fals
         return None
     reason = (cause + ("：" + "；".join(found) if found else ""))[:500]
     voiding = SealVoid.objects.create(seal_use=use, reason=reason, voided_by=actor, voided_at=timezone.now())
-    flow._history(document, actor=actor, action=HistoryAction.SEAL, targets=[use.seal.name],
+    flow.record_history(document, actor=actor, action=HistoryAction.SEAL, targets=[use.seal.name],
                   opinion=f"原用印作废（{use.seal.name}，成品{_version_label(use.final_version)}）：{reason}。须重新用印。")
     audit.record(actor=actor, action="sealing.void", target=use, old={"state": SealVoid.CURRENT},
                  new={"state": SealVoid.VOIDED, "document": document.pk, "reason": reason,
