@@ -27,6 +27,7 @@ from .routers import (
     exchange,
     exchange_packages,
     extensions,
+    incoming,
     joint,
     org,
     sealing,
@@ -63,6 +64,8 @@ api.add_router("/", tokens.router)
 api.add_router("/account", account.router)
 api.add_router("/", workbench.router)
 api.add_router("/org", org.router)
+# before /documents: POST /documents/direct must match before /documents/{document_id} (incoming.py)
+api.add_router("/", incoming.router)
 api.add_router("/documents", documents.router)
 api.add_router("/tasks", tasks.router)
 api.add_router("/templates", templates.router)

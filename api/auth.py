@@ -24,9 +24,10 @@ from ninja.utils import check_csrf
 from gongwen.errors import PermissionDenied
 from org.access import person_of
 from org.models import Person
+from ui.dates import cn_datetime
 
 from .models import ApiToken
-from .services import cn_datetime, hash_token, stamp_matches
+from .services import hash_token, stamp_matches
 
 # last_used_at is written at most this often per token, so that a busy client does not
 # turn every read into a write.

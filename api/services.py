@@ -47,11 +47,6 @@ def stamp_matches(token: ApiToken, user) -> bool:
     return any(constant_time_compare(token.password_stamp, password_stamp(user, s)) for s in secrets_)
 
 
-def cn_datetime(value: datetime) -> str:
-    value = timezone.localtime(value)
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
-
-
 def token_state(token: ApiToken, now: datetime | None = None) -> str:
     """有效, 已吊销, 已过期 or 已失效（密码已修改）, as the list of tokens shows it."""
     now = now or timezone.now()

@@ -34,11 +34,12 @@ from django.utils import timezone
 
 from audit import services as audit
 from documents import storage
-from documents.access import visible_documents
+from documents.access import seen_by_all, visible_documents
 from documents.models import Direction, DocType, Document, DocumentFile, SlipKind, Status
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.models import OFFICE_POSTS, Agency, PostKind, Unit
 from org.selectors import has_post
+from ui.dates import cn_date
 
 from . import pdf
 from .models import (
@@ -103,8 +104,8 @@ def archive_documents(person) -> QuerySet[Document]:
     seen = visible_documents(person)
     if not is_archivist(person):
         return seen
-    closed = Document.objects.filter(agency_id=person.agency_id, status__in=[Status.COMPLETED, Status.RETURNED],
-                                     secrecy="")
+    closed = Document.objects.filter(seen_by_all(), agency_id=person.agency_id,
+                                     status__in=[Status.COMPLETED, Status.RETURNED])
     return Document.objects.filter(Q(pk__in=seen.values("pk")) | Q(pk__in=closed.values("pk")))
 
 
@@ -357,12 +358,7 @@ def _body_parts(document: Document, notes: list[str]) -> list[bytes]:
 
 def _person_line(op) -> str:
     who = op.author.name + (f"（代{op.on_behalf_of.name}）" if op.on_behalf_of_id else "")
-    when = timezone.localtime(op.created_at)
-    return f"{op.node_name}　{who}：{op.text}　{when.year}年{when.month}月{when.day}日"
-
-
-def _cn(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+    return f"{op.node_name}　{who}：{op.text}　{cn_date(op.created_at)}"
 
 
 def slip_pdf(document: Document) -> bytes:
@@ -379,7 +375,7 @@ def slip_pdf(document: Document) -> bytes:
         fields = [("发文字号", document.doc_number), ("标题", document.title),
                   ("拟稿单位", document.lead_unit.name if document.lead_unit_id else ""),
                   ("拟稿人", document.drafted_by.name if document.drafted_by_id else ""),
-                  ("签发人", document.signer), ("成文日期", _cn(document.issued_on)),
+                  ("签发人", document.signer), ("成文日期", cn_date(document.issued_on)),
                   ("主送", "、".join(r.name for r in recipients if r.kind == "main")),
                   ("抄送", "、".join(r.name for r in recipients if r.kind == "copy")),
                   ("密级", document.secrecy_display), ("紧急程度", document.urgency),
@@ -391,7 +387,7 @@ def slip_pdf(document: Document) -> bytes:
                   and o.node_kind in (NodeKind.DRAFT, NodeKind.REVIEW)]
         after = [_person_line(o) for o in ops if o.role != TaskRole.COUNTERSIGN
                  and o.node_kind in (NodeKind.RECHECK, NodeKind.NUMBER, NodeKind.SEAL, NodeKind.DISPATCH)]
-        signs = [f"{s.signer_name}（{s.agency.short_name}）：{s.opinion}　{_cn(s.signed_on)}"
+        signs = [f"{s.signer_name}（{s.agency.short_name}）：{s.opinion}　{cn_date(s.signed_on)}"
                  for s in SignOff.objects.filter(document=document).select_related("agency").order_by("signed_at")]
         sections = [("会签", counter), ("核稿、审核", review), ("签发", signs), ("复核、编号、用印、分发", after)]
         title = f"{document.agency.name}发文稿纸"
@@ -399,12 +395,12 @@ def slip_pdf(document: Document) -> bytes:
         fields = [("来文机关", document.sender_display), ("来文字号", document.doc_number),
                   ("收文编号", document.registry_number), ("标题", document.title),
                   ("密级", document.secrecy_display), ("紧急程度", document.urgency),
-                  ("收文时间", _cn(timezone.localtime(document.received_at))),
+                  ("收文时间", cn_date(timezone.localtime(document.received_at))),
                   ("主办单位", document.lead_unit.name if document.lead_unit_id else "")]
         sections = [(s.title, [_person_line(o) for o in s.opinions]) for s in processing_slip(document)
                     if s.opinions]
         title = f"{document.agency.name}{document.get_slip_kind_display()}"
-    fields.append(("办结时间", _cn(closed)))
+    fields.append(("办结时间", cn_date(closed)))
     return pdf.form_pdf(title, [(k, v or "") for k, v in fields], sections,
                         footer=f"本页由系统于归档时按办理记录生成。状态：{document.get_status_display()}")
 
@@ -466,7 +462,7 @@ def file_item(*, actor, documents: list[Document], retention: str | None = None,
     # the archivist may name any unclassified document of the agency (one still open is
     # refused below as not closed rather than as not found) and a classified one only when
     # its reading scope lets the archivist see it
-    seen = set(Document.objects.filter(pk__in=ids, agency_id=actor.agency_id, secrecy="")
+    seen = set(Document.objects.filter(seen_by_all(), pk__in=ids, agency_id=actor.agency_id)
                .values_list("pk", flat=True))
     seen |= set(visible_documents(actor).filter(pk__in=ids).values_list("pk", flat=True))
     if set(ids) - seen or len(locked) != len(ids):
@@ -583,7 +579,7 @@ class Row:
     def cells(self, n: int) -> list:
         i = self.item
         return [n, i.archive_code, i.doc_number if self.can_see else "", i.responsible, self.title,
-                _cn(i.date), i.secrecy, i.pages, i.remarks]
+                cn_date(i.date), i.secrecy, i.pages, i.remarks]
 
 
 def catalogue(actor, agency: Agency, year: int, retention: str | None = None) -> list[Row]:
@@ -612,28 +608,10 @@ def years(agency: Agency) -> list[int]:
 
 
 def catalogue_xlsx(rows: list[Row], *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from ui.excel import Sheet, workbook
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "归档文件目录"
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([name for name, _ in CATALOGUE_COLUMNS])
-    for i, (_, width) in enumerate(CATALOGUE_COLUMNS):
-        col = chr(ord("A") + i)
-        ws.column_dimensions[col].width = width
-        ws[f"{col}2"].font = Font(bold=True)
-        ws[f"{col}2"].alignment = Alignment(horizontal="center")
-    for n, row in enumerate(rows, start=1):
-        ws.append(row.cells(n))
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.print_title_rows = "2:2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook([Sheet("归档文件目录", CATALOGUE_COLUMNS, (row.cells(n) for n, row in enumerate(rows, start=1)),
+                           heading=[title], landscape=True)])
 
 
 # --- metadata and the year package ---------------------------------------------------------------

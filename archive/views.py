@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from documents.models import Direction, DocType, Document
 from gongwen.errors import DomainError, NotFound
 from org.models import Unit
-from web.views.common import person_required, refuse
+from ui.views import person_required, refuse, run_service
 
 from . import services
 from .models import Retention, UnitCode, YearPackage
@@ -82,17 +82,18 @@ def file_item(request):
     docs.sort(key=lambda d: ids.index(d.pk))
     unit = Unit.objects.filter(pk=_int(request.POST.get("unit")), agency=person.agency).first()
     year = _year(request)
-    try:
+
+    def file_them():
         if len(docs) != len(ids):
             raise NotFound()
-        item = services.file_item(actor=person, documents=docs, retention=request.POST.get("retention") or None,
+        return services.file_item(actor=person, documents=docs, retention=request.POST.get("retention") or None,
                                   unit=unit, override_reason=request.POST.get("override_reason", ""),
                                   remarks=request.POST.get("remarks", ""))
-    except DomainError as exc:
-        refuse(request, exc)
+
+    done = run_service(request, file_them, success=lambda item: f"已归档：档号 {item.archive_code}，共 {item.pages} 页。")
+    if not done:
         return redirect(f"{reverse('archive:pending')}?year={year}")
-    messages.success(request, f"已归档：档号 {item.archive_code}，共 {item.pages} 页。")
-    return redirect("archive:item", pk=item.pk)
+    return redirect("archive:item", pk=done.result.pk)
 
 
 def _catalogue_context(request):

@@ -10,7 +10,7 @@ names the missing range.
 
 * The key (审计签名密钥) is made on first use and kept in a file of its own
   (``AUDIT_KEY_FILE``, by default ``AUDIT_DIR/checkpoint-sm2.key``, mode 0600); it is never
-  in the database. The SM2 arithmetic is the seal's (``sealing.crypto``: key pairs,
+  in the database. The SM2 arithmetic is the seal's (``gongwen.crypto``: key pairs,
   signatures over SM3 with Z, verification) — nothing of it is repeated here.
 * The checkpoint file (``AUDIT_CHECKPOINT_FILE``, by default ``AUDIT_DIR/checkpoints.log``)
   is only ever appended to: opened with O_APPEND, one line written with one ``write`` and
@@ -45,9 +45,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from gongwen import crypto
 from gongwen.errors import DomainError, PermissionDenied
-from sealing import crypto
 
 from .models import AuditEvent
 from .services import record
@@ -234,10 +235,14 @@ def _who(actor, by: str | None) -> str:
     return str(getattr(actor, "name", "") or actor)
 
 
-def _require_auditor(actor) -> None:
-    from org.access import can_read_audit  # audit sits below org: imported when first needed
+# Who may write a checkpoint and export the file and the key: the security auditor, by the
+# organisation's rule. org builds on audit, so the rule is named by dotted path and resolved
+# when first asked (import_string); tests/test_seams.py imports it.
+AUDITOR_RULE = "org.access.can_read_audit"
 
-    if not can_read_audit(actor):
+
+def _require_auditor(actor) -> None:
+    if not import_string(AUDITOR_RULE)(actor):
         raise PermissionDenied("只有安全审计员可以写入或导出审计检查点。")
 
 

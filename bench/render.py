@@ -66,7 +66,8 @@ def run(report: dict) -> None:
 
 
 def _seal(pdf: bytes, date_text: str) -> dict:
-    from sealing import crypto, stamp
+    from gongwen import crypto
+    from sealing import stamp
 
     private, public = crypto.generate_keypair()
     t = time.perf_counter()

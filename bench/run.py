@@ -82,9 +82,9 @@ def measure_pages(people, repeat):
 
 
 def measure_operations(people, count):
-    from documents.services import IncomingData, register_incoming
     from flow import services as flow
     from flow.models import Task, TaskStatus
+    from incoming.services import IncomingData, register_incoming
 
     clerk, secretary = people["clerk"], people["secretary"]
     start = time.perf_counter()

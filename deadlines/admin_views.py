@@ -24,7 +24,7 @@ from flow.models import NodeKind
 from gongwen.errors import DomainError
 from org.access import can_manage_org
 from org.models import Agency
-from web.views.common import allowed_if, refuse
+from ui.views import allowed_if, refuse, run_service
 
 from . import rules as rule_services
 from . import services
@@ -439,16 +439,12 @@ def rule_edit(request, rule_id: int | None = None):
         values["is_active"] = p.get("is_active") == "on" if rule is not None else True
         if rule is not None:
             values["agency"] = str(rule.agency_id or "")
-        try:
-            saved = rule_services.save_rule(
+        if run_service(request, lambda: rule_services.save_rule(
                 actor=request.person, rule=rule, agency=_agency(values["agency"]) if rule is None else None,
                 name=values["name"], scope=values["scope"], node_kind=values["node_kind"],
                 doc_type=values["doc_type"], urgency=values["urgency"], condition=values["condition"],
-                amount=values["amount"] or None, unit=values["unit"], is_active=values["is_active"])
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已保存规则“{saved.name}”。新的时限自此适用于新产生的待办，已有待办的时限不变。")
+                amount=values["amount"] or None, unit=values["unit"], is_active=values["is_active"]),
+                success=lambda saved: f"已保存规则“{saved.name}”。新的时限自此适用于新产生的待办，已有待办的时限不变。"):
             return redirect("deadlines:rules")
     return render(request, "deadlines/rules_edit.html", _rule_form_context(rule, values))
 
@@ -457,10 +453,6 @@ def rule_edit(request, rule_id: int | None = None):
 @SYSADMIN
 def rule_deactivate(request, rule_id: int):
     rule = get_object_or_404(TimeLimitRule, pk=rule_id)
-    try:
-        rule_services.deactivate_rule(actor=request.person, rule=rule)
-    except DomainError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, f"已停用规则“{rule.name}”。")
+    run_service(request, lambda: rule_services.deactivate_rule(actor=request.person, rule=rule),
+                success=lambda _: f"已停用规则“{rule.name}”。")
     return redirect("deadlines:rules")

@@ -15,7 +15,7 @@ def notify(recipient, *, title: str, body: str = "", url: str = "", document=Non
     """Tell ``recipient`` something; must run inside the caller's transaction. About a
     classified document, someone outside its scope is told only 密件（份号…） (C07)."""
     if document is not None and getattr(document, "secrecy", ""):
-        from secrecy.policy import masked_notice
+        from documents.classified import masked_notice
 
         masked = masked_notice(recipient, document, title, body)
         if masked is not None:

@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import audit.services as audit
-from documents.access import visible_documents
+from documents.access import seen_by_all, visible_documents
 from documents.models import Document, pending_due_reason
 from flow.models import HistoryAction, HistoryEvent, Task, TaskStatus
 from org.models import OFFICE_POSTS, AdminRole, Person, PostKind
@@ -178,7 +178,7 @@ def summary(person: Person | None) -> Summary:
     if person is None or not person.is_active:
         return Summary(0, [])
     if person.admin_role == AdminRole.SYSTEM:
-        return _summarise(open_pending_tasks().filter(document__secrecy=""))
+        return _summarise(open_pending_tasks().filter(seen_by_all("document")))
     if person.admin_role or person.agency_id is None or not has_post(person, *OFFICE_POSTS):
         return Summary(0, [])
     return _summarise(open_pending_tasks().filter(document__agency_id=person.agency_id,

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import admin_views, views
-from . import extension_views as extension
+from .extensions import views as extension
 
 app_name = "deadlines"
 

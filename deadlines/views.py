@@ -11,8 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from documents.models import Document
-from gongwen.errors import DomainError, NotFound
-from web.views.common import paginate, person_required, refuse
+from ui.views import paginate, person_required, run_service
 
 from . import overdue as selectors
 from . import reminders
@@ -100,14 +99,8 @@ def overdue(request):
 
 
 def _remind(request, target, fallback: str):
-    try:
-        done = reminders.remind(target, actor=request.person, message=request.POST.get("message", ""))
-    except NotFound:
-        raise Http404("未找到该公文或待办。") from None
-    except DomainError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, f"已向{'、'.join(done.names)}发出催办。")
+    run_service(request, lambda: reminders.remind(target, actor=request.person, message=request.POST.get("message", "")),
+                success=lambda done: f"已向{'、'.join(done.names)}发出催办。", not_found="未找到该公文或待办。")
     return redirect(_next(request, fallback))
 
 

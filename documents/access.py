@@ -1,32 +1,112 @@
-"""Who may see a document, who may receive it, and who may register.
+"""Who may see a document, who may receive it, and who may register: the one visibility
+rule. Every list, ledger, export, search, count and API call asks here; no other module
+decides who sees a document (tests/test_visibility_one_place.py holds it to that).
 
 A document is visible to those who handled or hold it (or stand in for someone who
 does), the heads of their units and the leaders in charge of those units, the office
 staff of its agency and its registrar. A classified document (C07) is not opened by
 unit, office or leadership: only its reading scope within clearance, its copy holders, its
 custodian, its registrar, the agency's 机要员 (within clearance) and the people it was
-routed to personally *within their clearance* see it (secrecy.access.classified_ways_in);
-a task alone never opens it, nor does a stand-in's delegation beyond the stand-in's own
+routed to personally *within their clearance* see it (``classified_ways_in``); a task
+alone never opens it, nor does a stand-in's delegation beyond the stand-in's own
 clearance. Everyone else gets 404, as if it did not exist. Administrators see no
 documents at all (三员分立).
 
 Who may *receive* a classified document (a task, a copy, a stand-in's action: every
 assignment) is ``may_receive``: clearance for its level, and, once the 机要员 has set its
 reading scope, a place in that scope.
+
+This module sits below the routing engine (``flow``) and the classified register
+(``secrecy``) and imports neither: their tasks, copies, registration and reading scope are
+reached through the reverse relations their models declare on ``Document`` (``tasks``,
+``classified_copies``, ``classified``, ``reading_scope``). ``secrecy.access`` supplies
+data (registrar, approver, clearance), not a second rule.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gongwen.errors import NotFound, PermissionDenied
-from org.models import CLEARANCE_RANK, OFFICE_POSTS, PostKind
+from org.models import CLEARANCE_RANK, OFFICE_POSTS, Post, PostKind
 from org.selectors import delegators_of, has_post, headed_unit_ids, units_in_charge_ids
 
 from .models import Document
+
+# The stored values this rule reads of the models above it (tests check them against
+# flow.models.TaskStatus.OPEN and secrecy.models.CopyStatus.IN_USE).
+TASK_OPEN = "open"
+COPY_IN_USE = "in_use"
+
+
+def _related(name: str):
+    """The model behind ``Document``'s reverse relation ``name``: ``tasks`` (flow's Task),
+    ``classified`` (secrecy's Registration), ``classified_copies`` (ClassifiedCopy),
+    ``reading_scope`` (ReadingScope)."""
+    return Document._meta.get_field(name).related_model
 
 
 def allowed_secrecy(person) -> list[str]:
     rank = CLEARANCE_RANK.get(person.clearance or "", 0)
     return [level for level, r in CLEARANCE_RANK.items() if r <= rank]
+
+
+def clears(person, level: str) -> bool:
+    """Whether the person's clearance reaches ``level`` (any, for an unclassified one)."""
+    return CLEARANCE_RANK.get(person.clearance or "", 0) >= CLEARANCE_RANK.get(level or "", 0)
+
+
+def whole_agency(person) -> int | None:
+    """The agency every unclassified document of which ``person`` sees — office staff
+    (办公室主任, 文书, 秘书, 机要员) see their agency's — or None. Search reads its index by
+    this agency's id range instead of a list of ids; it is the same rule as below."""
+    if person is None or person.admin_role or not person.is_active:
+        return None
+    return person.agency_id if has_post(person, *OFFICE_POSTS) else None
+
+
+def seen_by_all(prefix: str = "") -> Q:
+    """The documents a figure, count or agency-wide register may include for everyone who
+    reads it: the unclassified ones. A count that moves when a classified document is
+    handled tells someone outside its scope that it exists (C07). ``prefix``: the path to
+    the document (``"document"`` for a task, an opinion ...)."""
+    return Q(**{f"{prefix}__secrecy" if prefix else "secrecy": ""})
+
+
+def person_posts(person) -> list[tuple]:
+    """(kind, unit_id, agency_id) of the person's posts, read once per person object."""
+    cache = getattr(person, "_secrecy_posts_cache", None)
+    if cache is None:
+        cache = list(person.posts.values_list("kind", "unit_id", "agency_id"))
+        person._secrecy_posts_cache = cache
+    return cache
+
+
+def classified_ways_in(person, allowed: list[str]) -> list[QuerySet]:
+    """Subqueries (one column: the document id) of the classified documents ``person``
+    reaches other than through tasks and registration: a copy in hand, custody, the reading
+    scope by name or post within clearance, and, for the agency's 机要员, every classified
+    document of the agency within clearance. Each on its own index, and no query of its own
+    (``visible_documents`` stays one query)."""
+    ClassifiedCopy, Registration, ReadingScope = (
+        _related("classified_copies"), _related("classified"), _related("reading_scope"))
+    levels = [level for level in allowed if level]
+    ways = [
+        ClassifiedCopy.objects.filter(holder_id=person.pk, status=COPY_IN_USE).values("document_id").order_by(),
+        Registration.objects.filter(custodian_id=person.pk).values("document_id").order_by(),
+    ]
+    if not levels:
+        return ways
+    ways.append(ReadingScope.objects.filter(person_id=person.pk, document__secrecy__in=levels)
+                .values("document_id").order_by())
+    # A post of the scope: one the person holds in the document's agency (in the unit, if named).
+    posts = Post.objects.filter(person_id=person.pk, kind=OuterRef("post_kind"), agency_id=OuterRef("document__agency_id"))
+    ways.append(ReadingScope.objects.filter(post_kind__in=Post.objects.filter(person_id=person.pk).values("kind"),
+                                            person__isnull=True, document__secrecy__in=levels)
+                .alias(matched=Exists(posts), matched_unit=Exists(posts.filter(unit_id=OuterRef("unit_id"))))
+                .filter(Q(unit__isnull=True, matched=True) | Q(matched_unit=True))
+                .values("document_id").order_by())
+    if has_post(person, PostKind.CONFIDENTIAL_CLERK):
+        ways.append(Document.objects.filter(agency_id=person.agency_id, secrecy__in=levels).values("pk").order_by())
+    return ways
 
 
 def visible_documents(person) -> QuerySet[Document]:
@@ -40,21 +120,19 @@ def visible_documents(person) -> QuerySet[Document]:
     """
     if person is None or person.admin_role or not person.is_active:
         return Document.objects.none()
-    from django.db.models import Exists, OuterRef
-
-    from flow.models import Task
-    from secrecy.access import classified_ways_in
+    Task = _related("tasks")
 
     holders = [person.pk, *delegators_of(person)]
     allowed = allowed_secrecy(person)
-    base = Document.objects.filter(agency_id=person.agency_id)
     # C07: a classified document is reached only through its own ways in, never by post.
     secret_ways = classified_ways_in(person, allowed)
-    if has_post(person, *OFFICE_POSTS):
+    agency = whole_agency(person)
+    if agency is not None:
+        base = Document.objects.filter(agency_id=agency)
         held = Task.objects.filter(document=OuterRef("pk"), document__secrecy__in=allowed).filter(
             Q(assignee_id__in=holders) | Q(acted_by_id=person.pk))
         first, *rest = [*secret_ways, Document.objects.filter(registered_by=person).values("pk").order_by()]
-        classified_held = (Document.objects.filter(agency_id=person.agency_id).exclude(secrecy="")
+        classified_held = (Document.objects.filter(agency_id=agency).exclude(secrecy="")
                            .filter(Q(Exists(held)) | Q(pk__in=first.union(*rest))).values("pk"))
         return base.filter(Q(secrecy="") | Q(pk__in=classified_held))
     # One subquery that unions the ways in, each term on its own index, so the database
@@ -76,6 +154,32 @@ def visible_documents(person) -> QuerySet[Document]:
     return Document.objects.filter(pk__in=first.union(*rest))
 
 
+def in_scope(person, document) -> bool:
+    """In the classified document's reading scope (by name or post) with clearance enough
+    for its level."""
+    ReadingScope = _related("reading_scope")
+    if person is None or person.admin_role or not person.is_active or not clears(person, document.secrecy):
+        return False
+    if ReadingScope.objects.filter(document=document, person=person).exists():
+        return True
+    post_q = None
+    for kind, unit_id, agency_id in person_posts(person):
+        term = Q(post_kind=kind, document__agency_id=agency_id) & (Q(unit__isnull=True) | Q(unit_id=unit_id))
+        post_q = term if post_q is None else post_q | term
+    return post_q is not None and ReadingScope.objects.filter(post_q, document=document, person__isnull=True).exists()
+
+
+def in_registered_scope(person, document) -> bool:
+    """For ``may_receive`` (clearance already checked): when the 机要员 has set the
+    document's reading scope, the person is in it or is its custodian; a classified
+    document without a registration (a draft being written) has no scope yet and is
+    bounded by clearance alone."""
+    registration = _related("classified").objects.filter(document=document).only("custodian_id").first()
+    if registration is None:
+        return True
+    return registration.custodian_id == person.pk or in_scope(person, document)
+
+
 def may_receive(person, document: Document) -> bool:
     """Whether a task or a copy of ``document`` may go to ``person``: anyone at post for an
     unclassified document; for a classified one, clearance for its level and, when its
@@ -86,8 +190,6 @@ def may_receive(person, document: Document) -> bool:
         return False
     if document.secrecy not in allowed_secrecy(person):
         return False
-    from secrecy.access import in_registered_scope
-
     return in_registered_scope(person, document)
 
 
@@ -125,10 +227,8 @@ def require_register(person, agency):
 
 
 def can_upload(person, document: Document) -> bool:
-    from flow.models import Task, TaskStatus
-
     if person is None or person.admin_role:
         return False
     if has_post(person, *OFFICE_POSTS) and person.agency_id == document.agency_id:
         return True
-    return Task.objects.filter(document=document, assignee=person, status=TaskStatus.OPEN).exists()
+    return _related("tasks").objects.filter(document=document, assignee=person, status=TASK_OPEN).exists()

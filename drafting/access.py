@@ -1,4 +1,4 @@
-"""Who may change a draft, review its findings and record for the office."""
+"""Who may draft, change a draft, review its findings and record for the office."""
 
 from django.utils import timezone
 
@@ -10,6 +10,12 @@ from org.selectors import delegators_of
 
 EDIT_KINDS = (NodeKind.DRAFT, NodeKind.REVIEW, NodeKind.RECHECK)
 REVIEW_KINDS = (NodeKind.REVIEW, NodeKind.SIGN_OFF, NodeKind.RECHECK)
+
+
+def can_draft(person) -> bool:
+    """拟稿 is for the staff of a unit of an agency using this system (not administrators)."""
+    return (person is not None and not person.admin_role and bool(person.unit_id)
+            and person.agency.is_internal)
 
 
 def _held(actor, document, kinds):

@@ -23,12 +23,15 @@ from django.utils import timezone
 
 from audit import services as audit
 from documents import storage
+from documents.classified import refuse_electronic
+from documents.locks import lock_document
 from documents.models import Document, DocumentFile, FileVersion
-from gongwen.errors import DomainError, NotFound, PermissionDenied
+from flow import kit
+from flow.models import HistoryAction
+from gongwen.errors import DomainError, PermissionDenied
 from org.selectors import delegators_of
-from secrecy.policy import refuse_electronic
 
-from . import access, checks, compose
+from . import access, checks, compose, effects
 from .models import VersionText
 from .render import render_docx
 
@@ -52,9 +55,7 @@ def _edit_task(actor, document: Document):
 
 def _lock_for_edit(actor, document: Document):
     """Lock the document and return it with the actor's editing task; refuse otherwise."""
-    locked = Document.objects.select_for_update().select_related("agency").filter(pk=document.pk).first()
-    if locked is None:
-        raise NotFound()
+    locked = lock_document(document.pk)
     access.require_editor(actor, locked)
     task = _edit_task(actor, locked)
     if task is None:  # require_editor has just seen it; only a race gets here
@@ -77,9 +78,6 @@ def _store_version(*, actor, document: Document, task, name: str, data: bytes, t
                    what: str) -> FileVersion:
     """A new version of the BODY file (the file is created with the first version), its
     text, one history event and one audit event. Every refusal is raised before this."""
-    from flow.models import HistoryAction
-    from flow.services import _history
-
     sha, rel = storage.store(data)
     file = compose.body_file(document)
     if file is None:
@@ -92,14 +90,12 @@ def _store_version(*, actor, document: Document, task, name: str, data: bytes, t
                                          size=len(data), sha256=sha, storage_path=rel, uploaded_by=actor)
     VersionText.objects.create(version=version, text=text)
     on_behalf = task.assignee_id if task.assignee_id != actor.pk else None
-    _history(document, actor=actor, action=HistoryAction.BODY, task=task, from_node=task.node_name,
-             on_behalf_of=on_behalf, opinion=f"{what}：正文第{number}版（SHA-256 {sha[:12]}…）")
+    kit.record_history(document, actor=actor, action=HistoryAction.BODY, task=task, from_node=task.node_name,
+                       on_behalf_of=on_behalf, opinion=f"{what}：正文第{number}版（SHA-256 {sha[:12]}…）")
     audit.record(actor=actor, action="drafting.body.save", target=version,
                  new={"document": document.pk, "file": file.pk, "version": number, "sha256": sha,
                       "size": len(data), "mode": document.body_mode, "on_behalf_of": on_behalf})
-    from sealing.services import void_stale_seal  # sealing builds on drafting
-
-    void_stale_seal(document, actor=actor, cause=f"用印后修改正文（第{number}版）", force=True)
+    effects.changed(document, actor=actor, cause=f"用印后修改正文（第{number}版）", force=True)
     return version
 
 

@@ -18,19 +18,13 @@ import re
 
 from documents.models import Document, DocumentFile, FileVersion, Recipient
 from documents.validators import secrecy_mark
+from ui.dates import cn_date
 
 from . import checks
 from .render import Attachment, BodyParagraph, RenderInput
 
 MARK_SUFFIX = {"order": "令", "minutes": "纪要"}  # 文件格式 "文件"; 信函格式 shows no suffix
 OFFICE_NAME = re.compile(r"(办公室|办公厅)$")
-
-
-def cn_date(value) -> str:
-    """2026年3月8日 (months and days without a leading zero); "" for no date."""
-    if not value:
-        return ""
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 # --------------------------------------------------------------------------- recipients

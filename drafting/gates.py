@@ -1,5 +1,7 @@
-"""The gates of outgoing documents (发文关卡), named in flow.gates and checked by the engine
-when a node is left, and the sealing rule of C01.
+"""The gates of drafting (发文关卡: 正文, 签发, 复核, 编号), named in flow.gates' table of
+node-kind gates and checked by the engine when a node is left, and the sealing rule of C01
+(``seal_missing``, which sealing asks). The 用印 and 分发 gates live with their records
+(sealing.gates, exchange.gates).
 
 Each gate takes (document, activation) and returns None when it holds or the Chinese
 message naming what is missing. ``missing_signatures`` and ``seal_missing`` list every
@@ -7,8 +9,6 @@ missing signature or step, so a refusal names exactly who and what (C01).
 """
 
 from __future__ import annotations
-
-from django.db.models import Q
 
 from documents.models import DocumentFile, FileVersion
 from flow.models import AssigneeRule, NodeKind, Process, Task, TaskRole, TaskStatus
@@ -176,21 +176,3 @@ def numbered(document, activation):
         return "尚未编号：请先取得发文字号。"
     return None
 
-
-def sealed(document, activation):
-    """The 用印 node: a current seal use that binds the 成品, the body, the printed elements
-    and the valid sign-offs as they are now (sealing.services.current_seal_blocker, the
-    same check as 分发's)."""
-    from sealing.services import current_seal_blocker
-
-    return current_seal_blocker(document)
-
-
-def dispatched(document, activation):
-    from exchange.models import Delivery
-
-    pending = document.recipients.filter(~Q(pk__in=Delivery.objects.filter(document=document).values("recipient_id")))
-    names = [r.name for r in pending[:5]]
-    if names:
-        return f"尚未分发：{'、'.join(names)}。"
-    return None

@@ -17,17 +17,17 @@ from audit import services as audit
 from deadlines.notify import notify
 from documents import storage
 from documents.models import Status
-from flow import services as flow
+from flow import kit
 from flow.access import is_office_staff
 from flow.models import HistoryAction
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.models import PostKind
 from org.selectors import persons_with_post
 
-from . import gates
+from . import effects, gates
 from .access import require_office
 from .models import JointSignRequest, SignOff
-from .services import _refresh_signature_fields, _void_seal
+from .services import refresh_signature_fields
 
 
 def principals(agency):
@@ -88,7 +88,7 @@ def _locked_request(request_id: int) -> tuple[JointSignRequest, object]:
     document_id = JointSignRequest.objects.filter(pk=request_id).values_list("document_id", flat=True).first()
     if document_id is None:
         raise NotFound("未找到该会签签发请求。")
-    document = flow._lock_document(document_id)
+    document = kit.lock_document(document_id)
     request = JointSignRequest.objects.select_related("agency", "requested_by", "body_version").get(pk=request_id)
     return request, document
 
@@ -115,7 +115,7 @@ def _as_signer(request_id: int, actor, what: str):
 @transaction.atomic
 def request_joint_signoff(document_id: int, *, actor, agency_id: int, note: str = "") -> JointSignRequest:
     """The lead agency's office asks a co-issuing agency's principal leader to sign in the system."""
-    document = flow._lock_document(document_id)
+    document = kit.lock_document(document_id)
     require_office(actor, document, "请联合发文机关在系统中签发")
     _open_document(document)
     joint = document.joint_issuers.filter(agency_id=agency_id).select_related("agency").first()
@@ -137,8 +137,8 @@ def request_joint_signoff(document_id: int, *, actor, agency_id: int, note: str 
     request = JointSignRequest.objects.create(document=document, agency=agency, requested_by=actor,
                                               body_version=body, note=(note or "").strip()[:300])
     names = "、".join(p.name for p in leaders)
-    flow._history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
-                  opinion=f"请{agency.name}（{names}）在系统中签发正文第{body.number}版", targets=[agency.name])
+    kit.record_history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
+                       opinion=f"请{agency.name}（{names}）在系统中签发正文第{body.number}版", targets=[agency.name])
     audit.record(actor=actor, action="drafting.joint_request", target=request,
                  new={"document": document.pk, "agency": agency.pk, "body_version": body.pk})
     for leader in leaders:
@@ -165,13 +165,13 @@ def sign_joint(request_id: int, *, actor, opinion: str) -> SignOff:
     request.state, request.signoff, request.decided_by, request.decided_at = (
         JointSignRequest.State.SIGNED, signoff, actor, now)
     request.save(update_fields=["state", "signoff", "decided_by", "decided_at"])
-    _refresh_signature_fields(document)
-    flow._history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
-                  opinion=f"{request.agency.name}{actor.name}在系统中签发：{opinion}", targets=[f"正文第{body.number}版"])
+    refresh_signature_fields(document)
+    kit.record_history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
+                       opinion=f"{request.agency.name}{actor.name}在系统中签发：{opinion}", targets=[f"正文第{body.number}版"])
     audit.record(actor=actor, action="drafting.joint_sign", target=signoff,
                  new={"document": document.pk, "agency": request.agency_id, "request": request.pk,
                       "body_version": body.pk, "sha256": body.sha256})
-    _void_seal(document, actor=actor, cause=f"用印后{request.agency.name}{actor.name}签发", force=True)
+    effects.changed(document, actor=actor, cause=f"用印后{request.agency.name}{actor.name}签发", force=True)
     notify(request.requested_by, title=f"{request.agency.name}已签发：{document.title}",
            body=f"{actor.name}：{opinion}", url=reverse("web:document", args=[document.pk]), document=document)
     return signoff
@@ -187,8 +187,8 @@ def decline_joint(request_id: int, *, actor, reason: str) -> JointSignRequest:
     request.state, request.reason, request.decided_by, request.decided_at = (
         JointSignRequest.State.DECLINED, reason[:300], actor, timezone.now())
     request.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-    flow._history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
-                  opinion=f"{request.agency.name}{actor.name}不同意签发：{reason}")
+    kit.record_history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
+                       opinion=f"{request.agency.name}{actor.name}不同意签发：{reason}")
     audit.record(actor=actor, action="drafting.joint_decline", target=request,
                  new={"document": document.pk, "agency": request.agency_id, "reason": reason[:300]})
     notify(request.requested_by, title=f"{request.agency.name}不同意签发：{document.title}", body=reason,
@@ -206,8 +206,8 @@ def withdraw_joint(request_id: int, *, actor) -> JointSignRequest:
     request.state, request.decided_by, request.decided_at = (
         JointSignRequest.State.WITHDRAWN, actor, timezone.now())
     request.save(update_fields=["state", "decided_by", "decided_at"])
-    flow._history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
-                  opinion=f"撤回请{request.agency.name}签发的请求")
+    kit.record_history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF,
+                       opinion=f"撤回请{request.agency.name}签发的请求")
     audit.record(actor=actor, action="drafting.joint_withdraw", target=request,
                  new={"document": document.pk, "agency": request.agency_id})
     for leader in principals(request.agency):

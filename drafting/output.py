@@ -27,13 +27,14 @@ from django.utils import timezone
 
 from audit import services as audit
 from documents.models import Document, DocumentFile, FileVersion
-from flow import services as flow
+from flow import gates as flow_gates
+from flow import kit
 from flow.access import is_office_staff
 from flow.models import HistoryAction, NodeKind, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError, NotFound, PermissionDenied
 from org.selectors import delegators_of
 
-from . import compose, gates, render
+from . import compose, effects, gates, render
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -96,7 +97,7 @@ def make_copy(document_id: int, *, actor, kind: str) -> FileVersion:
     label = LABELS[kind]
     if actor is None:
         raise PermissionDenied("请先登录。")
-    document = flow._lock_document(document_id)
+    document = kit.lock_document(document_id)
     if not can_view(actor, document):
         raise NotFound()
     if not document.is_outgoing:
@@ -113,10 +114,9 @@ def make_copy(document_id: int, *, actor, kind: str) -> FileVersion:
             raise DomainError("本件尚未编号，不能生成成品：请先在“编号”环节取得发文字号。")
         if gates.missing_signatures(document):
             raise DomainError(f"本件签发不全，不能生成成品：尚缺{'、'.join(gates.missing_signatures(document))}。")
-        from sealing.services import current_seal_blocker, current_use  # sealing builds on drafting
-
-        sealed = current_use(document)
-        if sealed is not None and current_seal_blocker(document) is None:
+        sealed = effects.current_seal_use(document)
+        # The 用印 gate holds: the seal use binds the document as it stands (sealing.gates).
+        if sealed is not None and flow_gates.GATES["sealed"].check(document, None) is None:
             # A new 成品 would no longer be the file the seal binds (分发 sends only that).
             raise DomainError(f"本件已用印（{sealed.seal.name}，成品第{sealed.final_version.number if sealed.final_version_id else '—'}版），"
                               "不能重新生成成品。如需修改，请退回修改并重新签发后再用印。")
@@ -133,8 +133,8 @@ def make_copy(document_id: int, *, actor, kind: str) -> FileVersion:
     note = f"生成{label}：PDF 第{version.number}版、DOCX 第{docx_version.number}版"
     if warnings:
         note += "；排版提示：" + "；".join(warnings)
-    flow._history(document, actor=actor, action=HistoryAction.RENDER, opinion=note[:1000],
-                  targets=[f"{label}第{version.number}版"])
+    kit.record_history(document, actor=actor, action=HistoryAction.RENDER, opinion=note[:1000],
+                       targets=[f"{label}第{version.number}版"])
     audit.record(actor=actor, action=f"drafting.{kind}", target=version,
                  new={"document": document.pk, "pdf": version.pk, "pdf_sha256": version.sha256,
                       "docx": docx_version.pk, "warnings": warnings})

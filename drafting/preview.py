@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from gongwen.errors import DomainError
+from gongwen.errors import DomainError, NotFound
 
 MAX_PAGES = 60
 
@@ -42,3 +42,19 @@ def page_png(pdf: bytes, index: int, *, width_px: int = 900) -> bytes:
         return out.getvalue()
     finally:
         document.close()
+
+
+def preview_pages(person, version) -> list[int]:
+    """Page numbers (1-based) of a PDF version shown as page images: every browser shows a
+    PNG, phones and browsers without a PDF viewer included. For the pages (the document page
+    and the drafting panel on it): the page has already checked that the person sees the
+    document, so the file is read from the store directly (its checksum still checked)."""
+    from documents import storage
+
+    if version is None or version.content_type != "application/pdf":
+        return []
+    try:
+        count = page_count(storage.read(version.storage_path, version.sha256))
+    except (DomainError, NotFound):
+        return []
+    return list(range(1, min(count, MAX_PAGES) + 1))

@@ -34,13 +34,14 @@ from documents.models import (
 )
 from documents.validators import DOCUMENT_URGENCIES, clean_secrecy
 from flow import gates as flow_gates
+from flow import kit
 from flow import services as flow
 from flow.models import Decision, HistoryAction, NodeKind, TaskRole
 from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
 from org.models import Agency, PostKind
 from org.selectors import has_post
 
-from . import gates
+from . import effects, gates
 from .access import require_editor, require_office, require_reviewer
 from .models import CheckOverride, SignOff
 
@@ -198,15 +199,6 @@ def _fields(cleaned: dict) -> dict:
     return {k: v for k, v in cleaned.items() if not k.startswith("_")}
 
 
-def _void_seal(document: Document, *, actor, cause: str, force: bool = False) -> None:
-    """A change after 用印 voids the seal use (sealing.services.void_stale_seal): always for
-    a new sign-off, otherwise when something the seal bound (printed element, body, 文号)
-    differs now. Imported here: sealing builds on drafting."""
-    from sealing.services import void_stale_seal
-
-    void_stale_seal(document, actor=actor, cause=cause, force=force)
-
-
 @transaction.atomic
 def create_draft(*, actor, data: DraftData) -> Document:
     """拟稿: the drafter fills in the drafting form; the draft is theirs (the 拟稿 node)
@@ -225,8 +217,8 @@ def create_draft(*, actor, data: DraftData) -> Document:
         drafted_by=actor, received_at=now, created_at=now, updated_at=now, **_fields(cleaned))
     _write_parties(document, cleaned)
     process = flow.start_process(document, actor=actor)
-    flow._history(document, actor=actor, action=HistoryAction.DRAFT, process=process, to_node="拟稿",
-                  opinion=f"{actor.unit.name}{actor.name}拟稿")
+    kit.record_history(document, actor=actor, action=HistoryAction.DRAFT, process=process, to_node="拟稿",
+                       opinion=f"{actor.unit.name}{actor.name}拟稿")
     audit.record(actor=actor, action="drafting.create", target=document,
                  new={"title": document.title, "doc_type": document.doc_type})
     return document
@@ -236,7 +228,7 @@ def create_draft(*, actor, data: DraftData) -> Document:
 def update_draft(*, actor, document_id: int, data: DraftData) -> Document:
     """Change the drafting form while the draft is being written or reviewed (before
     sign-off); afterwards a change goes back through the signer (退回签发)."""
-    document = flow.lock_document(document_id)
+    document = kit.lock_document(document_id)
     require_editor(actor, document, before_sign_off=True)
     cleaned = clean_draft(document.agency, data)
     def current(key):
@@ -249,18 +241,18 @@ def update_draft(*, actor, document_id: int, data: DraftData) -> Document:
     document.updated_at = timezone.now()
     document.save()
     _write_parties(document, cleaned)
-    changed = [Document._meta.get_field(k).verbose_name for k in old if old[k] != current(k)]
-    flow._history(document, actor=actor, action=HistoryAction.DRAFT, opinion=(
+    changed = [document._meta.get_field(k).verbose_name for k in old if old[k] != current(k)]
+    kit.record_history(document, actor=actor, action=HistoryAction.DRAFT, opinion=(
         f"修改发文稿纸：{'、'.join(str(c) for c in changed)}" if changed else "修改主送、抄送或联合发文机关"))
     audit.record(actor=actor, action="drafting.update", target=document, new={"changed": [str(c) for c in changed]})
-    _void_seal(document, actor=actor, cause="用印后修改发文稿纸")
+    effects.changed(document, actor=actor, cause="用印后修改发文稿纸")
     return document
 
 
 # --- sign-off (签发) ---------------------------------------------------------------------------
 
 
-def _refresh_signature_fields(document: Document) -> None:
+def refresh_signature_fields(document: Document) -> None:
     """签发人 and 成文日期 from the valid sign-offs: the principal signer(s) first; the date of
     the last signature (a joint document's last agency head, RULES.md §2)."""
     signoffs = list(gates.valid_signoffs(document))
@@ -279,7 +271,7 @@ def sign_off(task_id: int, *, actor, opinion: str, next_assignees=None) -> SignO
     person (a stand-in cannot sign off). The draft then moves on (to the next signer of
     a sequential sign-off, or to 复核). Refused while a countersigning unit disagrees
     unresolved (C11) or a must-fix finding stands (drafting.gates.checks_cleared)."""
-    task, document, on_behalf = flow._begin(task_id, actor)
+    task, document, on_behalf = kit.begin(task_id, actor)
     if task.node_kind != NodeKind.SIGN_OFF or task.role != TaskRole.MAIN:
         raise DomainError("这项待办不是签发。")
     if on_behalf is not None:
@@ -299,12 +291,12 @@ def sign_off(task_id: int, *, actor, opinion: str, next_assignees=None) -> SignO
         document=document, kind=SignOff.Kind.INTERNAL, agency=document.agency, signer=actor, signer_name=actor.name,
         signer_title=actor.title, is_principal=has_post(actor, PostKind.PRINCIPAL_LEADER), opinion=opinion,
         signed_on=today, body_version=body, task=task, recorded_by=actor)
-    _refresh_signature_fields(document)
-    flow._history(document, actor=actor, action=HistoryAction.SIGN_OFF, task=task, from_node=task.node_name,
-                  opinion=opinion, targets=[f"正文第{body.number}版"])
+    refresh_signature_fields(document)
+    kit.record_history(document, actor=actor, action=HistoryAction.SIGN_OFF, task=task, from_node=task.node_name,
+                       opinion=opinion, targets=[f"正文第{body.number}版"])
     audit.record(actor=actor, action="drafting.sign_off", target=signoff,
                  new={"document": document.pk, "body_version": body.pk, "sha256": body.sha256})
-    _void_seal(document, actor=actor, cause=f"用印后{actor.name}重新签发", force=True)
+    effects.changed(document, actor=actor, cause=f"用印后{actor.name}重新签发", force=True)
     flow.send_on(task.pk, actor=actor, opinion=opinion, decision=Decision.AGREE, next_assignees=next_assignees)
     return signoff
 
@@ -314,7 +306,7 @@ def record_joint_signoff(document_id: int, *, actor, agency_id: int, signer_name
                          opinion: str = "", signer_title: str = "", scan: tuple[str, bytes] | None = None) -> SignOff:
     """The office records the sign-off of a co-issuing agency's head from the signed
     会签 page (联合行文): who signed, on what date, with the scanned page when there is one."""
-    document = flow.lock_document(document_id)
+    document = kit.lock_document(document_id)
     require_office(actor, document, "记录联合发文机关的签发")
     if not document.is_outgoing or not document.is_open:
         raise DomainError("只有办理中的发文可以记录会签签发。")
@@ -344,12 +336,12 @@ def record_joint_signoff(document_id: int, *, actor, agency_id: int, signer_name
         signer_title=(signer_title or "").strip()[:40], is_principal=True,
         opinion=(opinion or "").strip() or "同意。", signed_on=signed_on, body_version=body, scan=scan_version,
         recorded_by=actor)
-    _refresh_signature_fields(document)
-    flow._history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF, opinion=(
+    refresh_signature_fields(document)
+    kit.record_history(document, actor=actor, action=HistoryAction.JOINT_SIGN_OFF, opinion=(
         f"{joint.agency.name}{signer_name}于{signed_on.year}年{signed_on.month}月{signed_on.day}日签发：{signoff.opinion}"))
     audit.record(actor=actor, action="drafting.joint_sign_off", target=signoff,
                  new={"document": document.pk, "agency": joint.agency_id, "signed_on": signed_on.isoformat()})
-    _void_seal(document, actor=actor, cause=f"用印后记录{joint.agency.name}的签发", force=True)
+    effects.changed(document, actor=actor, cause=f"用印后记录{joint.agency.name}的签发", force=True)
     return signoff
 
 
@@ -362,7 +354,7 @@ def keep_finding(document_id: int, *, actor, rule: str, place: str, reason: str)
     keep its wording), with the reason; recorded, and valid for the current body only."""
     from .compose import findings
 
-    document = flow.lock_document(document_id)
+    document = kit.lock_document(document_id)
     require_reviewer(actor, document)
     reason = (reason or "").strip()
     if not reason:
@@ -376,8 +368,8 @@ def keep_finding(document_id: int, *, actor, rule: str, place: str, reason: str)
     override = CheckOverride.objects.create(document=document, rule=rule, place=place[:60],
                                             message=finding.message[:300], reason=reason[:300], body_version=body,
                                             by=actor)
-    flow._history(document, actor=actor, action=HistoryAction.OVERRIDE,
-                  opinion=f"{place}：{finding.message} —— 不修改，理由：{reason}")
+    kit.record_history(document, actor=actor, action=HistoryAction.OVERRIDE,
+                       opinion=f"{place}：{finding.message} —— 不修改，理由：{reason}")
     audit.record(actor=actor, action="drafting.keep_finding", target=override,
                  new={"document": document.pk, "rule": rule, "place": place})
     return override
@@ -390,7 +382,7 @@ def keep_finding(document_id: int, *, actor, rule: str, place: str, reason: str)
 def number(task_id: int, *, actor, series_id: int | None = None) -> IssuedNumber:
     """编号: the clerk at the 编号 node takes the next 发文字号 of the chosen 代字 (never at
     drafting). The document then goes on with 送下一步."""
-    task, document, on_behalf = flow._begin(task_id, actor)
+    task, document, on_behalf = kit.begin(task_id, actor)
     if task.node_kind != NodeKind.NUMBER or task.role != TaskRole.MAIN:
         raise DomainError("只能在“编号”环节取发文字号。")
     if gates.is_numbered(document):
@@ -407,11 +399,11 @@ def number(task_id: int, *, actor, series_id: int | None = None) -> IssuedNumber
     document.doc_number = issued.number
     document.number_series = series
     document.save(update_fields=["doc_number", "number_series"])
-    flow._history(document, actor=actor, action=HistoryAction.NUMBER, task=task, from_node=task.node_name,
-                  opinion=issued.number, on_behalf_of=on_behalf)
+    kit.record_history(document, actor=actor, action=HistoryAction.NUMBER, task=task, from_node=task.node_name,
+                       opinion=issued.number, on_behalf_of=on_behalf)
     audit.record(actor=actor, action="drafting.number", target=issued,
                  new={"document": document.pk, "number": issued.number, "skipped": issued.skipped})
-    _void_seal(document, actor=actor, cause=f"用印后重新编号为{issued.number}")
+    effects.changed(document, actor=actor, cause=f"用印后重新编号为{issued.number}")
     return issued
 
 
@@ -423,7 +415,7 @@ def record_number(document_id: int, *, actor, number: str, reason: str) -> Issue
     when the number is taken in the ledger or carried by another document of the agency."""
     from documents.validators import clean_doc_number
 
-    document = flow.lock_document(document_id)
+    document = kit.lock_document(document_id)
     require_office(actor, document, "登记已有文号")
     if not document.is_outgoing:
         raise DomainError("只有发文可以登记发文字号。")
@@ -445,10 +437,10 @@ def record_number(document_id: int, *, actor, number: str, reason: str) -> Issue
     document.doc_number = issued.number
     document.number_series = series
     document.save(update_fields=["doc_number", "number_series"])
-    flow.record_history(document, actor=actor, action=HistoryAction.NUMBER, opinion=f"登记已有文号{issued.number}：{reason}")
+    kit.record_history(document, actor=actor, action=HistoryAction.NUMBER, opinion=f"登记已有文号{issued.number}：{reason}")
     audit.record(actor=actor, action="drafting.record_number", target=issued,
                  new={"document": document.pk, "number": issued.number, "reason": reason[:300]})
-    _void_seal(document, actor=actor, cause=f"用印后登记文号{issued.number}")
+    effects.changed(document, actor=actor, cause=f"用印后登记文号{issued.number}")
     return issued
 
 
@@ -459,21 +451,20 @@ def void_number(issued_id: int, *, actor, reason: str) -> IssuedNumber:
     issued = IssuedNumber.objects.select_related("document").filter(pk=issued_id).first()
     if issued is None:
         raise NotFound("未找到该文号。")
-    document = flow.lock_document(issued.document_id)
+    document = kit.lock_document(issued.document_id)
     require_office(actor, document, "作废文号")
     issued = IssuedNumber.objects.select_for_update().get(pk=issued_id)
-    from sealing.models import SealUse
-
-    # A voided seal use no longer stands for the number; a current one does.
-    if SealUse.objects.filter(document=document, doc_number=issued.number, voiding__isnull=True).exists():
+    # A voided seal use no longer stands for the number; a current one does (sealing's
+    # records, read through the document: sealing builds on drafting).
+    if document.seal_uses.filter(doc_number=issued.number, voiding__isnull=True).exists():
         raise DomainError(f"{issued.number}已用印，不能作废。")
     numbering.void(issued, actor=actor, reason=reason)
     if document.doc_number == issued.number:
         document.doc_number = ""
         document.save(update_fields=["doc_number"])
-    flow._history(document, actor=actor, action=HistoryAction.VOID_NUMBER,
-                  opinion=f"{issued.number}作废：{issued.void_reason}")
+    kit.record_history(document, actor=actor, action=HistoryAction.VOID_NUMBER,
+                       opinion=f"{issued.number}作废：{issued.void_reason}")
     audit.record(actor=actor, action="drafting.void_number", target=issued,
                  new={"document": document.pk, "number": issued.number, "reason": issued.void_reason})
-    _void_seal(document, actor=actor, cause=f"用印后作废文号{issued.number}")
+    effects.changed(document, actor=actor, cause=f"用印后作废文号{issued.number}")
     return issued

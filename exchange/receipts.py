@@ -79,7 +79,7 @@ def signed_for(document, *, actor, at=None) -> Receipt | None:
     return receipt
 
 
-def refused(document, *, actor, reason: str, kind: str = "") -> Receipt | None:
+def refused(document, *, actor, reason: str, kind: str = "", **_context) -> Receipt | None:
     """The recipient returned ``document`` (退文): a refused receipt with the reason goes
     back to the sender. Nothing for a document that did not come through the exchange."""
     delivery = _delivery_of(document)

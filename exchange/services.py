@@ -18,14 +18,15 @@ from django.utils import timezone
 from audit import services as audit
 from deadlines.notify import notify
 from documents import storage
+from documents.classified import refuse_electronic
 from documents.models import Direction, Document, DocumentFile, FileVersion, Recipient, SlipKind
 from documents.services import check_not_skipping_level
+from flow import kit
 from flow import services as flow
 from flow.models import HistoryAction, NodeKind, TaskRole
 from gongwen.errors import DomainError
 from org.models import Agency, AgencyKind, Person, PostKind
 from org.selectors import persons_with_post
-from secrecy.policy import refuse_electronic
 
 from .models import Delivery
 
@@ -76,7 +77,7 @@ def _check_dispatchable(document: Document, recipients: list[Recipient]) -> None
     if not document.is_outgoing:
         raise DomainError("本件不是发文，不能分发。")
     # C07: classified documents never travel through the electronic exchange (unless the
-    # deployment is an accredited classified network): the one rule in secrecy.policy.
+    # deployment is an accredited classified network): the one rule in documents.classified.
     refuse_electronic(document, "通过系统分发")
     # C05: a second-level bureau or a city-owned enterprise writes to its parent
     # department, never straight to the city Party committee or government (越级).
@@ -172,7 +173,7 @@ def dispatch(task_id: int, *, actor, opinion: str = "") -> list[Delivery]:
     """分发: deliver the sealed document to every recipient not yet delivered to and close
     the outgoing document's process. Returns the Delivery rows written now, main
     recipients first."""
-    task, document, on_behalf = flow._begin(task_id, actor)
+    task, document, on_behalf = kit.begin(task_id, actor)
     if task.node_kind != NodeKind.DISPATCH or task.role != TaskRole.MAIN or task.activation.is_side:
         raise DomainError("这项待办不是分发环节，不能分发。")
     recipients = sorted(document.recipients.select_related("agency"),
@@ -221,8 +222,8 @@ def dispatch(task_id: int, *, actor, opinion: str = "") -> list[Delivery]:
         f"系统外（纸质或外部交换）：{'、'.join(outside)}" if outside else "") if part)
     if flagged:
         summary += f"；多头报送：{'、'.join(flagged)}"
-    flow._history(document, actor=actor, action=HistoryAction.DISPATCH, task=task, from_node=task.node_name,
-                  targets=[d.name for d in deliveries], opinion=summary, on_behalf_of=on_behalf)
+    kit.record_history(document, actor=actor, action=HistoryAction.DISPATCH, task=task, from_node=task.node_name,
+                       targets=[d.name for d in deliveries], opinion=summary, on_behalf_of=on_behalf)
     audit.record(actor=actor, action="exchange.dispatch", target=document, new={
         "doc_number": document.doc_number,
         "file": getattr(source, "pk", None), "sha256": getattr(source, "sha256", ""),

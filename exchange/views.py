@@ -1,27 +1,24 @@
 """Pages of the exchange: the office overview (交换总览) with its click-through lists and
 Excel export, our exchange box (交换箱, 待签收), the paper receipt (纸质回执) form posted
-from a document's dispatch panel, and 转报 (forwarding a subordinate's submission
-upward) posted from the incoming document's 转报 panel. Views parse, call one selector or service and render;
+from a document's dispatch panel, 分发 posted from the document's 发文办理 panel, and 转报
+(forwarding a subordinate's submission upward) posted from the incoming document's 转报 panel. Views parse, call one selector or service and render;
 refusals show as Chinese alerts and write nothing; outsiders get a 404."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
-from urllib.parse import quote
 
-from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from documents.access import visible_documents
 from gongwen.errors import DomainError, NotFound
-from web.templatetags.gongwen import cn_date, cn_datetime
-from web.views.common import person_required, refuse, visible_document
+from ui.dates import cn_date, cn_datetime
+from ui.excel import Sheet, xlsx_response
+from ui.views import person_required, refuse, run_service, visible_document
 
 from . import access, receipts, selectors, services
 from .models import Delivery
@@ -101,37 +98,22 @@ def export(request):
     agency = _agency(request)
     start, end = _range(request)
     data = selectors.overview(request.person, agency, start=start, end=end)
-    wb = Workbook()
     period = f"{cn_date(start) if start else '不限'}至{cn_date(end) if end else '不限'}"
-    for title, label, groups, total in (("我方发出", "收文机关", data.sent, data.sent_total),
-                                        ("我方收到", "来文机关", data.received, data.received_total)):
-        ws = wb.active if title == "我方发出" else wb.create_sheet()
-        ws.title = title
-        ws.append([f"{agency.name}公文交换总览（{title}） 分发日期：{period}"])
-        ws.append([label] + [name for _, name in COUNT_COLUMNS])
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for c in [*groups, total]:
-            ws.append([c.name] + [getattr(c, key) for key, _ in COUNT_COLUMNS])
-        ws.column_dimensions["A"].width = 36
-    detail = wb.create_sheet("清单")
-    detail.append(["方向", "发文机关", "收文机关", "发文字号", "标题", "分发时间", "状态", "签收时限", "退文理由", "多头报送"])
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
-    for side in SIDES:
-        for r in selectors.listing(request.person, agency, side=side, start=start, end=end):
-            detail.append([SIDES[side], r["sender"], r["name"], r["document"].doc_number, r["document"].title,
-                           cn_datetime(r["sent_at"]), r["state_display"],
-                           cn_datetime(r["due_at"]) if r["due_at"] else "", r["reason"],
-                           "是" if r["multi_submission"] else ""])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    sheets = [Sheet(title, [(label, 36), *(name for _, name in COUNT_COLUMNS)],
+                    ([c.name] + [getattr(c, key) for key, _ in COUNT_COLUMNS] for c in [*groups, total]),
+                    heading=[f"{agency.name}公文交换总览（{title}） 分发日期：{period}"])
+              for title, label, groups, total in (("我方发出", "收文机关", data.sent, data.sent_total),
+                                                  ("我方收到", "来文机关", data.received, data.received_total))]
+    detail = ([SIDES[side], r["sender"], r["name"], r["document"].doc_number, r["document"].title,
+               cn_datetime(r["sent_at"]), r["state_display"], cn_datetime(r["due_at"]) if r["due_at"] else "",
+               r["reason"], "是" if r["multi_submission"] else ""]
+              for side in SIDES
+              for r in selectors.listing(request.person, agency, side=side, start=start, end=end))
+    sheets.append(Sheet("清单", [("方向", 10), ("发文机关", 24), ("收文机关", 24), ("发文字号", 22), ("标题", 50),
+                                 ("分发时间", 18), ("状态", 14), ("签收时限", 18), ("退文理由", 24), ("多头报送", 10)],
+                        detail, wrap=[4]))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (f"attachment; filename=\"exchange-{stamp}.xlsx\"; "
-                                       f"filename*=UTF-8''{quote('公文交换总览')}-{stamp}.xlsx")
-    return response
+    return xlsx_response(sheets, filename=f"公文交换总览-{stamp}.xlsx", ascii_filename=f"exchange-{stamp}.xlsx")
 
 
 def _moment(value: str) -> datetime | None:
@@ -155,19 +137,38 @@ def paper_receipt(request, pk):
     if delivery is None:
         raise Http404("未找到该分发记录。")
     at = _moment(request.POST.get("at"))
-    try:
+
+    def record():
         if at is None:
             raise DomainError("请填写签收时间（年-月-日 时:分）。")
-        receipt = receipts.record_paper_receipt(pk, actor=request.person, signed_by=request.POST.get("signed_by", ""),
-                                                at=at, registry_number=request.POST.get("registry_number", ""))
-    except NotFound:
-        raise Http404("未找到该分发记录。") from None
-    except DomainError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, f"已登记{receipt.delivery.name}的纸质回执：{receipt.by_name}于"
-                                  f"{cn_datetime(receipt.at)}签收。")
+        return receipts.record_paper_receipt(pk, actor=request.person, signed_by=request.POST.get("signed_by", ""),
+                                             at=at, registry_number=request.POST.get("registry_number", ""))
+
+    run_service(request, record, not_found="未找到该分发记录。",
+                success=lambda receipt: f"已登记{receipt.delivery.name}的纸质回执：{receipt.by_name}于"
+                                        f"{cn_datetime(receipt.at)}签收。")
     return redirect("web:document", pk=delivery.document_id)
+
+
+# --- 分发 ------------------------------------------------------------------------------------------
+
+
+@require_POST
+@person_required
+def dispatch(request, pk):
+    """分发 at the 分发 node, posted from the 发文办理 panel of the document page. Its URL is that
+    panel's (``web:outgoing_op`` with op ``dispatch``); web/urls.py routes it here."""
+    person = request.person
+    document = visible_document(person, pk)
+    if not document.is_outgoing:
+        raise Http404("这不是发文。")
+    try:
+        task_id = int(request.POST.get("task"))
+    except (TypeError, ValueError):
+        task_id = 0
+    run_service(request, lambda: services.dispatch(task_id, actor=person, opinion=request.POST.get("opinion", "")),
+                not_found=True, success=lambda deliveries: f"已分发{len(deliveries)}个收文机关，本件已办结。")
+    return redirect(f"{reverse('web:document', args=[document.pk])}#og-actions")
 
 
 # --- 转报 ------------------------------------------------------------------------------------------
@@ -201,20 +202,16 @@ def forward(request, pk):
     is shown in Chinese, with what was typed kept while the 转报 is still possible."""
     document = visible_document(request.person, pk)
     if request.method == "POST":
-        try:
-            draft = services.start_forwarding(
-                actor=request.person, original_id=document.pk, title=request.POST.get("title", ""),
-                recommendation=request.POST.get("recommendation", ""),
-                main_to=[v for v in [request.POST.get("main_to", "").strip()] if v],
-                copy_to=[v for v in [request.POST.get("copy_to", "").strip()] if v])
-        except NotFound:
-            raise Http404("未找到该公文或您无权查看。") from None
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已起草转报稿《{draft.title}》（拟稿环节），与原件"
-                                      f"《{document.title}》关联。请完善正文后送审核。")
-            return redirect("web:document", pk=draft.pk)
+        done = run_service(request, lambda: services.start_forwarding(
+            actor=request.person, original_id=document.pk, title=request.POST.get("title", ""),
+            recommendation=request.POST.get("recommendation", ""),
+            main_to=[v for v in [request.POST.get("main_to", "").strip()] if v],
+            copy_to=[v for v in [request.POST.get("copy_to", "").strip()] if v]),
+            not_found="未找到该公文或您无权查看。",
+            success=lambda draft: f"已起草转报稿《{draft.title}》（拟稿环节），与原件"
+                                  f"《{document.title}》关联。请完善正文后送审核。")
+        if done:
+            return redirect("web:document", pk=done.result.pk)
     refusal = access.forwarding_refusal(request.person, document)
     if refusal is not None:
         if request.method != "POST":

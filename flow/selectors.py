@@ -11,7 +11,9 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from documents.access import seen_by_all
 from documents.models import Document
+from gongwen.errors import DomainError
 from org.models import Person
 from org.selectors import delegators_of
 
@@ -39,7 +41,7 @@ def held_by(person: Person | None, delegators=None) -> Q:
         return Q(pk__in=[])
     if delegators is None:
         delegators = delegators_of(person)
-    return Q(assignee_id=person.pk) | Q(assignee_id__in=delegators, document__secrecy="")
+    return Q(assignee_id=person.pk) | (Q(assignee_id__in=delegators) & seen_by_all("document"))
 
 
 def inbox(person: Person, delegators=None) -> QuerySet[Task]:
@@ -199,3 +201,13 @@ def next_step(task: Task, document: Document) -> dict | None:
             role=TaskRole.MAIN, status=TaskStatus.OPEN).exclude(pk=task.pk).exists():
         return None
     return _next_node(task.process, document, activation.node_key)
+
+
+def refuse_leaving_with_open_tasks(person) -> None:
+    """org's leaving guard (org.services.LEAVING_GUARDS): an inactive holder is no holder
+    (invariant 1, no 漏球). The message names no document: the system administrator reads
+    none (三员分立)."""
+    held = Task.objects.filter(assignee=person, status=TaskStatus.OPEN).count()
+    if held:
+        raise DomainError(f"{person.name}手中还有{held}项待办，设为离岗后将无人办理。"
+                          "请其本人或其委托的B角先办理或转办，再设为离岗。")

@@ -18,24 +18,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
-from audit.middleware import client_address
-from deadlines import reminders
-from deadlines import services as deadlines
-from documents.access import may_receive, require_may_receive
+from documents.access import require_may_receive
 from documents.models import Document, DocumentReturn, ReturnKind, Status
 from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
-from org.models import Person, PostKind, Unit
-from org.selectors import has_post, leaders_in_charge, persons_with_post, unit_heads
-from supervision import errorbook
+from org.models import Person, Unit
+from org.selectors import unit_heads
 
-from . import access, effects, gates
+from . import access, clock, effects, gates
+from .assign import (
+    eligible,
+    not_to_addressed_leader,
+    resolve,
+    same_agency_people,
+)
+from .duty_copy import copy_to_duty
+from .kit import begin, lock_document, lock_task, record_history, record_opinion, require_not_admin
 from .models import (
     Activation,
-    AssigneeRule,
     Condition,
     Decision,
     HistoryAction,
-    HistoryEvent,
     Mode,
     NodeKind,
     Operation,
@@ -54,59 +56,6 @@ COMPLETE_GATES = ("leader_approved_reply", "no_open_work")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _lock_document(document_id: int) -> Document:
-    try:
-        # of=("self",): lock the document only, not the agency row the join reads.
-        return Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document_id)
-    except Document.DoesNotExist:
-        raise NotFound() from None
-
-
-def _lock_task(task_id: int) -> tuple[Task, Document]:
-    """Lock the task's document, then read the task fresh: a stale copy never decides."""
-    document_id = Task.objects.filter(pk=task_id).values_list("document_id", flat=True).first()
-    if document_id is None:
-        raise NotFound("未找到该待办。")
-    document = _lock_document(document_id)
-    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join
-    # that select_related makes for assignee_unit; the task row is the one to lock.
-    task = (Task.objects.select_for_update(of=("self",))
-            .select_related("activation", "process", "assignee", "assignee_unit").get(pk=task_id))
-    return task, document
-
-
-def _history(document, *, actor, action, task=None, process=None, from_node="", to_node="", targets=(),
-             opinion="", on_behalf_of=None) -> HistoryEvent:
-    return HistoryEvent.objects.create(
-        document=document, process=process or (task.process if task else None), task=task, actor=actor,
-        on_behalf_of_id=on_behalf_of, action=action, from_node=from_node, to_node=to_node,
-        targets=[str(t) for t in targets], opinion=opinion or "", at=timezone.now(),
-        client_address=client_address.get(),
-    )
-
-
-# The public names other apps call (the architecture issue moves them into flow's kit):
-# ``record_history`` writes a 流转记录 event, ``lock_document`` takes the document's row lock.
-def record_history(document, *, actor, action, **fields):
-    return _history(document, actor=actor, action=action, **fields)
-
-
-def lock_document(document_id: int) -> Document:
-    return _lock_document(document_id)
-
-
-def _record_opinion(task: Task, *, author, on_behalf_of, text: str, decision: str = "", node_kind=None,
-                    role=None) -> Opinion | None:
-    text = (text or "").strip()
-    if not text and not decision:
-        return None
-    return Opinion.objects.create(
-        document_id=task.document_id, task=task, author=author, on_behalf_of_id=on_behalf_of,
-        node_kind=node_kind or task.node_kind, node_name=task.node_name, role=role or task.role,
-        decision=decision, text=text or Decision(decision).label, created_at=timezone.now(),
-    )
 
 
 def _require_operation(task: Task, operation: str):
@@ -132,7 +81,7 @@ def _due_fields(task: Task) -> dict:
     original due time, or its 时限待定, and is scanned for reminders from now on
     (deadlines.reminders)."""
     return {"original_due_at": task.original_due_at, "due_pending_year": task.due_pending_year,
-            "next_reminder_at": reminders.first_check(task.document, timezone.now(), task.due_at)}
+            "next_reminder_at": clock.first_check(task.document, timezone.now(), task.due_at)}
 
 
 def _condition_holds(document: Document, condition: str) -> bool:
@@ -151,137 +100,12 @@ def _next_node(process: Process, document: Document, key: str) -> dict | None:
     return None
 
 
-def _eligible(person: Person, document: Document) -> bool:
-    return person.is_active and not person.admin_role and person.agency_id == document.agency_id
-
-
-def _check_chosen(people: Iterable[Person], document: Document, node: dict) -> list[Person]:
-    people = list(dict.fromkeys(people))
-    for person in people:
-        if not _eligible(person, document):
-            raise DomainError(f"{person.name}不是{document.agency.short_name}的在岗人员，不能接收本件。")
-        if node["kind"] in (NodeKind.INSTRUCT, NodeKind.APPROVE) and not has_post(
-                person, PostKind.PRINCIPAL_LEADER, PostKind.LEADER_IN_CHARGE):
-            raise DomainError(f"{person.name}不是领导，不能“{node['name']}”。")
-        if node.get("post_kind") and not has_post(person, node["post_kind"]):
-            raise DomainError(f"{person.name}不担任{PostKind(node['post_kind']).label}，不能办理“{node['name']}”。")
-    return people
-
-
-def _resolve(document: Document, node: dict, chosen: list[Person] | None) -> list[tuple[Person, Unit | None, str]]:
-    """Who gets the node: (person, unit, role) triples. Chosen people override a post rule."""
-    rule = node["assignee_rule"]
-    result: list[tuple[Person, Unit | None, str]] = []
-    if rule == AssigneeRule.CHOSEN or (chosen and rule == AssigneeRule.POST):
-        if not chosen:
-            raise DomainError(f"请选择“{node['name']}”的办理人。")
-        result = [(p, p.unit, TaskRole.MAIN) for p in _check_chosen(chosen, document, node)]
-    elif rule == AssigneeRule.POST:
-        people = list(persons_with_post(document.agency, node["post_kind"]).select_related("unit"))
-        if not people:
-            raise DomainError(f"{document.agency.short_name}没有{PostKind(node['post_kind']).label}，"
-                              f"无法送“{node['name']}”。请联系安全保密管理员配置岗位。")
-        result = [(p, p.unit, TaskRole.MAIN) for p in people]
-    elif rule == AssigneeRule.LEAD_UNIT_HEAD:
-        if not document.lead_unit_id:
-            raise DomainError("尚未确定主办单位，无法送承办。")
-        heads = list(unit_heads(document.lead_unit))
-        if not heads:
-            raise DomainError(f"主办单位{document.lead_unit.name}没有处长，无法送承办。")
-        result = [(h, document.lead_unit, TaskRole.MAIN) for h in heads]
-        for unit in document.assist_units.all():
-            heads = list(unit_heads(unit))
-            if not heads:
-                raise DomainError(f"协办单位{unit.name}没有处长，无法送协办。")
-            result.append((heads[0], unit, TaskRole.ASSIST))
-    elif rule == AssigneeRule.LEADER_IN_CHARGE:
-        if chosen:
-            result = [(p, None, TaskRole.MAIN) for p in _check_chosen(chosen, document, node)]
-        else:
-            if not document.lead_unit_id:
-                raise DomainError("尚未确定主办单位，无法确定分管领导。")
-            people = list(leaders_in_charge(document.lead_unit))
-            if not people:
-                people = list(persons_with_post(document.agency, PostKind.PRINCIPAL_LEADER))
-            if not people:
-                raise DomainError(f"{document.lead_unit.name}没有分管领导，也没有主要领导，无法送审定。")
-            result = [(p, None, TaskRole.MAIN) for p in people]
-    elif rule == AssigneeRule.PRINCIPAL_LEADER:
-        people = list(persons_with_post(document.agency, PostKind.PRINCIPAL_LEADER))
-        if not people:
-            raise DomainError(f"{document.agency.short_name}没有主要领导，无法送“{node['name']}”。")
-        result = [(p, None, TaskRole.MAIN) for p in people]
-    elif rule == AssigneeRule.LEAD_HANDLER:
-        last = (Task.objects.filter(document=document, node_kind=NodeKind.HANDLE, role=TaskRole.MAIN,
-                                    status=TaskStatus.DONE).select_related("assignee", "assignee_unit")
-                .order_by("-done_at", "-id").first())
-        if last is None:
-            raise DomainError("本件尚未经承办，无法确定答复人。")
-        result = [(last.assignee, last.assignee_unit, TaskRole.MAIN)]
-    elif rule == AssigneeRule.DRAFTER:
-        if not document.drafted_by_id:
-            raise DomainError("本件没有拟稿人。")
-        result = [(document.drafted_by, document.drafted_by.unit, TaskRole.MAIN)]
-    elif rule == AssigneeRule.SIGNER:
-        result = [(p, None, TaskRole.MAIN) for p in _signers(document, node, chosen)]
-    elif rule == AssigneeRule.REGISTRAR:
-        if not document.registered_by_id:
-            raise DomainError("本件尚无登记人。")
-        result = [(document.registered_by, document.registered_by.unit, TaskRole.MAIN)]
-        if not _eligible(document.registered_by, document):  # the registrar has left: the clerks close it
-            result = [(p, p.unit, TaskRole.MAIN) for p in persons_with_post(document.agency, PostKind.CLERK)] or result
-    else:
-        raise DomainError(f"模板中的办理人规则“{rule}”无效，请联系系统管理员。")
-    # A document addressed to a leader personally reaches leaders only through the office
-    # (C04): whatever a rule says, the first three nodes never land on the addressed leader.
-    if document.is_direct_submission and node["kind"] in OFFICE_ONLY_NODES:
-        result = [r for r in result if r[0].pk != document.addressed_to_id]
-        if not result:
-            raise DomainError("直送件只能由办公室签收登记，不能送交所直送的领导。")
-    return result
-
-
-OFFICE_ONLY_NODES = (NodeKind.SIGN_FOR, NodeKind.REGISTER, NodeKind.SCREEN)
-
-
-def _signers(document: Document, node: dict, chosen: list[Person] | None) -> list[Person]:
-    """Who signs off (签发, RULES.md §4): 上行文 and important documents the principal head —
-    whoever else is chosen, the principal head must be among them; other documents the
-    leader(s) chosen, by default the leader in charge of the drafting unit."""
-    principals = list(persons_with_post(document.agency, PostKind.PRINCIPAL_LEADER))
-    if chosen:
-        people = _check_chosen(chosen, document, {**node, "kind": NodeKind.APPROVE})
-        if document.needs_principal_signoff and not any(p in principals for p in people):
-            what = "上行文" if document.is_upward else "重要文件"
-            names = "、".join(p.name for p in principals) or "主要领导"
-            raise DomainError(f"{what}须由机关主要负责人签发：请选择{names}。")
-        return people
-    if document.needs_principal_signoff:
-        if not principals:
-            raise DomainError(f"{document.agency.short_name}没有主要领导，无法送签发。")
-        return principals
-    people = list(leaders_in_charge(document.lead_unit)) if document.lead_unit_id else []
-    if not people:
-        people = principals
-    if not people:
-        raise DomainError("没有可签发的领导，请选择签发人。")
-    return people
-
-
-def _not_to_addressed_leader(task: Task, document: Document, people: Iterable[Person]) -> None:
-    """C04 for 转办 and 加签: they must not hand a direct submission to the leader it was
-    addressed to while it is still at the office's own nodes."""
-    if document.is_direct_submission and task.node_kind in OFFICE_ONLY_NODES and any(
-            p.pk == document.addressed_to_id for p in people):
-        raise DomainError("直送件只能由办公室签收登记、初审，不能转办或加签给所直送的领导。")
-
-
 def _activate(process: Process, document: Document, node: dict, *, actor, assignees, mode: str,
               previous: Activation | None, origin: Task | None, timed: bool = True) -> Activation:
     # Whoever a rule, a return or a queue names, a task never goes to someone who cannot
     # act on it (left their post, administrator, other agency): that would be 漏球.
     for person, _unit, _role in assignees:
-        if not _eligible(person, document):
+        if not eligible(person, document):
             raise DomainError(f"{person.name}已离岗或不是{document.agency.short_name}的在岗人员，不能接收“{node['name']}”。"
                               "请改送其他人员，或联系办公室调整。")
     require_may_receive(document, [person for person, _unit, _role in assignees], f"接收“{node['name']}”")
@@ -301,12 +125,12 @@ def _activate(process: Process, document: Document, node: dict, *, actor, assign
     # A node the actor has just done in person (start_process's done_nodes) has no limit.
     # The limit counts from the activation, so that a due time left 时限待定 is computed
     # later from the same instant (deadlines.pending).
-    due, pending_year = deadlines.split_due(deadlines.task_due(document, node, now) if timed else None)
+    due, pending_year = clock.task_due(document, node, now) if timed else (None, None)
     Task.objects.bulk_create([
         Task(activation=activation, process=process, document=document, node_kind=node["kind"],
              node_name=node["name"], role=role, assignee=person, assignee_unit=unit, sent_by=actor,
              origin_task=origin, due_at=due, original_due_at=due, due_pending_year=pending_year, created_at=now,
-             next_reminder_at=reminders.first_check(document, now, due))
+             next_reminder_at=clock.first_check(document, now, due))
         for person, unit, role in assignees
     ])
     return activation
@@ -345,23 +169,6 @@ def _audit(actor, action, document, task=None, **new):
     audit.record(actor=actor, action=f"flow.{action}", target=target, new={"document": document.pk, **new})
 
 
-def _not_admin(actor):
-    if actor is None:
-        raise PermissionDenied("请先登录。")
-    access.require_not_admin(actor)
-
-
-def _begin(task_id: int, actor) -> tuple[Task, Document, int | None]:
-    """The prologue of every operation on a task: a signed-in non-administrator, the
-    document and task locked and read fresh, the actor entitled to act (in person or as
-    a stand-in, whose principal is returned), and the task still open."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
-    on_behalf = access.acting_for(task, actor)
-    access.check_open(task)
-    return task, document, on_behalf
-
-
 def _ask_others(task: Task, role: str, assignees, *, actor, note: str) -> list[Task]:
     """Tasks at the same node for people whose word the node waits for (加签, 会签)."""
     require_may_receive(task.document, [person for person, _unit in assignees],
@@ -371,7 +178,7 @@ def _ask_others(task: Task, role: str, assignees, *, actor, note: str) -> list[T
              node_name=task.node_name, role=role, assignee=person, assignee_unit=unit, sent_by=actor,
              origin_task=task, note=note[:300], due_at=task.due_at, original_due_at=task.due_at,
              due_pending_year=task.due_pending_year,
-             next_reminder_at=reminders.first_check(task.document, timezone.now(), task.due_at))
+             next_reminder_at=clock.first_check(task.document, timezone.now(), task.due_at))
         for person, unit in assignees
     ])
 
@@ -386,7 +193,7 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("start_process must run inside the caller's transaction")
     template = template_for(document)
-    due = deadlines.document_due(document)
+    due = clock.document_due(document)
     document.due_at = document.original_due_at = due.at
     document.due_pending_year = due.pending_year
     document.save(update_fields=["due_at", "original_due_at", "due_pending_year"])
@@ -403,7 +210,7 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
         origin.save(update_fields=["status", "done_at", "touched_at"])
         activation.state, activation.completed_at = Activation.State.DONE, timezone.now()
         activation.save(update_fields=["state", "completed_at"])
-        _history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
+        record_history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
                  else HistoryAction.REGISTER, task=origin, process=process, from_node=node["name"])
         if node["kind"] == NodeKind.SIGN_FOR:
             effects.signed_for(document, actor=actor, at=origin.done_at)
@@ -411,61 +218,13 @@ def start_process(document: Document, *, actor, done_nodes: Iterable[str] = ()) 
         node = _next_node(process, document, node["key"])
     if node is None:
         raise DomainError("流程模板没有可办理的环节，请联系系统管理员。")
-    activation = _activate(process, document, node, actor=actor, assignees=_resolve(document, node, None),
+    activation = _activate(process, document, node, actor=actor, assignees=resolve(document, node, None),
                            mode=node["mode"], previous=previous, origin=origin)
-    _history(document, actor=actor, action=HistoryAction.START, process=process, to_node=node["name"],
+    record_history(document, actor=actor, action=HistoryAction.START, process=process, to_node=node["name"],
              targets=[t.assignee.name for t in activation.tasks.select_related("assignee")])
-    _duty_copy(process, document, actor=actor)
+    copy_to_duty(process, document, actor=actor)
     _refresh_stage(document)
     return process
-
-
-def _duty_copy(process: Process, document: Document, *, actor) -> None:
-    """值班 (org.duty): a 特急/特提 document or an emergency report entering the agency on a
-    non-working day also goes to whoever is on duty — a side copy like 传阅, closed with
-    知悉 (read_back), that never holds up the main line and never reaches the leader a 直送件
-    is addressed to. With nobody on duty the document proceeds and the office director is
-    told."""
-    from django.urls import reverse
-
-    from deadlines.notify import notify
-    from org import duty
-
-    now = timezone.now()
-    if not duty.needs_duty_copy(document, now):
-        return
-    what = "紧急信息报告" if document.is_emergency_report else f"{document.urgency}件"
-    url = reverse("web:document", args=[document.pk])
-    # A duty officer outside a classified document's scope gets no copy (the director is told).
-    officers = [p for p in duty.on_duty(document.agency, now)
-                if _eligible(p, document) and p.pk != document.addressed_to_id and may_receive(p, document)]
-    if not officers:
-        directors = list(persons_with_post(document.agency, PostKind.OFFICE_DIRECTOR))
-        note = f"非工作日收到{what}，未找到可接收本件的值班人员" + (
-            f"，已通知{'、'.join(d.name for d in directors)}。" if directors else "。")
-        for director in directors:
-            notify(director, title=f"无人值班：{what}《{document.title}》"[:200], body=f"{note}请安排专人跟进。",
-                   url=url, document=document)
-        _history(document, actor=actor, action=HistoryAction.DUTY, process=process, to_node="值班知悉", opinion=note)
-        return
-    holding = set(Task.objects.filter(document=document, status=TaskStatus.OPEN).values_list("assignee_id", flat=True))
-    officers = [p for p in officers if p.pk != actor.pk and p.pk not in holding]
-    if not officers:
-        return  # the person on duty registered it, or holds it already
-    seq = (Activation.objects.filter(process=process).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
-    activation = Activation.objects.create(process=process, node_key="duty", node_kind=NodeKind.CIRCULATE,
-                                           node_name="值班知悉", seq=seq, mode=Mode.ALL, is_side=True, sent_by=actor)
-    note = f"非工作日收到{what}，请值班人员知悉并跟进办理情况。"
-    Task.objects.bulk_create([
-        Task(activation=activation, process=process, document=document, node_kind=NodeKind.CIRCULATE,
-             node_name="值班知悉", role=TaskRole.DUTY, assignee=p, assignee_unit=p.unit, sent_by=actor, note=note)
-        for p in officers
-    ])
-    _history(document, actor=actor, action=HistoryAction.DUTY, process=process, to_node="值班知悉",
-             targets=[p.name for p in officers], opinion=note)
-    for p in officers:
-        notify(p, title=f"值班：{what}《{document.title}》"[:200], body=note, url=url, document=document)
-    _audit(actor, "duty_copy", document, to=[p.pk for p in officers])
 
 
 # --- send on -------------------------------------------------------------------------------
@@ -479,7 +238,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
     """送下一步: finish my task with my opinion; when the node is done, open the next one.
     ``next_due_at`` gives the next tasks a shorter limit than the rule (an urgent document
     handed to a named person, C09); it can never be later than the rule's."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     activation = task.activation
     if task.role == TaskRole.CIRCULATE:
         raise DomainError("传阅件请点击“阅毕退回”，交回办公室。")
@@ -490,7 +249,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
         if not opinion.strip():
             raise DomainError("请填写意见后再提交。" if task.role == TaskRole.ADDED else "请填写协办意见后再反馈主办单位。")
         _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion, decision=decision)
-        _history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
+        record_history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
                  to_node=f"{task.node_name}（{task.get_role_display()}反馈）", opinion=opinion, on_behalf_of=on_behalf)
         _audit(actor, "feedback", document, task)
         _refresh_stage(document)
@@ -516,7 +275,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
     if activation.mode == Mode.SEQUENTIAL and activation.queue:
         person_id, unit_id = activation.queue[0]
         queued = Person.objects.get(pk=person_id)
-        if not _eligible(queued, document):
+        if not eligible(queued, document):
             raise DomainError(f"依次办理的下一位{queued.name}已离岗，不能接收本件。请退回拟办环节重新选择领导。")
         activation.queue = activation.queue[1:]
         activation.save(update_fields=["queue"])
@@ -524,14 +283,14 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
                                   node_kind=task.node_kind, node_name=task.node_name, role=TaskRole.MAIN,
                                   assignee_id=person_id, assignee_unit_id=unit_id, sent_by=actor, origin_task=task,
                                   due_at=task.due_at, **_due_fields(task))
-        _history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
+        record_history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
                  to_node=task.node_name, targets=[nxt.assignee.name], opinion=opinion, on_behalf_of=on_behalf)
         _audit(actor, "send_on", document, task, to=[person_id])
         _refresh_stage(document)
         return task
 
     if not _activation_satisfied(activation):
-        _history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
+        record_history(document, actor=actor, action=HistoryAction.SEND_ON, task=task, from_node=task.node_name,
                  opinion=opinion, on_behalf_of=on_behalf)
         _audit(actor, "send_on", document, task)
         _refresh_stage(document)
@@ -548,7 +307,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
         if next_mode not in (Mode.SEQUENTIAL, Mode.ALL, Mode.ANY, Mode.SINGLE):
             raise DomainError("办理方式无效。")
         mode = next_mode
-    assignees = _resolve(document, nxt_node, list(next_assignees) if next_assignees else None)
+    assignees = resolve(document, nxt_node, list(next_assignees) if next_assignees else None)
     _close_activation(activation)
     new = _activate(task.process, document, nxt_node, actor=actor, assignees=assignees, mode=mode,
                     previous=activation, origin=task)
@@ -556,7 +315,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
         _shorten(new, next_due_at)
     targets = [t.assignee.name for t in new.tasks.select_related("assignee")]
     targets += [Person.objects.get(pk=pid).name for pid, _ in new.queue]
-    _history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
+    record_history(document, actor=actor, action=HistoryAction.SIGN_FOR if node["kind"] == NodeKind.SIGN_FOR
              else HistoryAction.SEND_ON, task=task, from_node=node["name"], to_node=nxt_node["name"],
              targets=targets, opinion=opinion, on_behalf_of=on_behalf)
     if node["kind"] == NodeKind.SIGN_FOR:
@@ -575,7 +334,7 @@ def _shorten(activation: Activation, due_at) -> None:
         # A rule's limit still 时限待定 cannot be compared: the named time stands as given.
         task.due_at = task.original_due_at = due_at
         task.due_pending_year = None
-        task.next_reminder_at = reminders.first_check(task.document, activation.created_at, due_at)
+        task.next_reminder_at = clock.first_check(task.document, activation.created_at, due_at)
         task.save(update_fields=["due_at", "original_due_at", "due_pending_year", "next_reminder_at"])
 
 
@@ -589,7 +348,7 @@ def _finish_task(task: Task, *, actor, on_behalf, opinion: str, decision: str = 
     task.touched_at = task.touched_at or now
     task.version += 1
     task.save(update_fields=["status", "decision", "opinion", "acted_by", "done_at", "touched_at", "version"])
-    _record_opinion(task, author=actor, on_behalf_of=on_behalf, text=opinion, decision=decision)
+    record_opinion(task, author=actor, on_behalf_of=on_behalf, text=opinion, decision=decision)
     if task.activation.mode == Mode.ANY and task.role == TaskRole.MAIN and status == TaskStatus.DONE:
         Task.objects.filter(activation=task.activation, role=TaskRole.MAIN, status=TaskStatus.OPEN).exclude(
             pk=task.pk).update(status=TaskStatus.CANCELLED, done_at=now)
@@ -635,7 +394,7 @@ def _apply_node_inputs(document, node, *, lead_unit, assist_units, needs_reply, 
 def complete(task_id: int, *, actor, opinion: str = "") -> Task:
     """办结: close the whole process from a node that allows it, when nothing is pending
     and a reply that needs the leaders' approval has it."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError(f"{task.get_role_display()}人员不能办结本件，请签署意见后反馈。")
     _require_operation(task, Operation.COMPLETE)
@@ -659,7 +418,7 @@ def complete(task_id: int, *, actor, opinion: str = "") -> Task:
     process.state, process.completed_at = Process.State.COMPLETED, timezone.now()
     process.save(update_fields=["state", "completed_at"])
     document.status, document.closed_at = Status.COMPLETED, timezone.now()
-    _history(document, actor=actor, action=HistoryAction.COMPLETE, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.COMPLETE, task=task, from_node=task.node_name,
              opinion=opinion, on_behalf_of=on_behalf)
     _audit(actor, "complete", document, task)
     _refresh_stage(document)
@@ -691,15 +450,15 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str,
     Writes an error-book entry (错题本, C14) in the same transaction: ``error_category``
     (程序/格式/文字/内容/时效) against the unit of whoever handled the node returned to.
     Pages and the API always ask for the category; callers that name none get 程序
-    (``supervision.errorbook.DEFAULT_RETURN_CATEGORY``)."""
-    task, document, on_behalf = _begin(task_id, actor)
+    (``supervision.errorbook.services.DEFAULT_RETURN_CATEGORY``, through flow.effects)."""
+    task, document, on_behalf = begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError(f"{task.get_role_display()}人员不能退回本件，请签署意见。")
     _require_operation(task, Operation.RETURN)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("退回必须写明理由。")
-    error_category = errorbook.check_category(error_category, default=errorbook.DEFAULT_RETURN_CATEGORY)
+    settled = effects.check_return(error_category=error_category)
     target = next((a for a in return_targets(task) if a.pk == to_activation_id), None)
     if target is None:
         raise DomainError("只能退回到本件已经过的前面环节。")
@@ -717,12 +476,11 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str,
             activation=target, role=TaskRole.ASSIST, status=TaskStatus.DONE).select_related("assignee", "assignee_unit")]
     new = _activate(task.process, document, node, actor=actor, assignees=assignees, mode=target.mode,
                     previous=task.activation, origin=task)
-    _history(document, actor=actor, action=HistoryAction.RETURN, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.RETURN, task=task, from_node=task.node_name,
              to_node=node["name"], targets=[a[0].name for a in assignees], opinion=reason, on_behalf_of=on_behalf)
-    errorbook.record_return(document=document, task=task, actor=actor, category=error_category,
-                            unit_at_fault=errorbook.fault_unit_of(handlers), to_node=node["name"], reason=reason)
-    _audit(actor, "return", document, task, to_node=node["key"], reason=reason, error_category=error_category)
-    effects.returned(document, actor=actor, to_node=node["name"], reason=reason)
+    _audit(actor, "return", document, task, to_node=node["key"], reason=reason, **settled)
+    effects.returned(document, actor=actor, task=task, handlers=handlers, to_node=node["name"], reason=reason,
+                     **settled)
     _refresh_stage(document)
     return new
 
@@ -730,30 +488,20 @@ def return_task(task_id: int, *, actor, to_activation_id: int, reason: str,
 # --- add signer, transfer, assign ------------------------------------------------------------
 
 
-def _same_agency_people(people, document, what) -> list[Person]:
-    people = list(dict.fromkeys(people))
-    if not people:
-        raise DomainError(f"请选择{what}。")
-    for p in people:
-        if not _eligible(p, document):
-            raise DomainError(f"{p.name}不是{document.agency.short_name}的在岗人员，不能{what}。")
-    return people
-
-
 @transaction.atomic
 def add_signer(task_id: int, *, actor, people, note: str = "") -> list[Task]:
     """加签: ask more people to sign at this node; the node waits for them."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     _require_operation(task, Operation.ADD_SIGNER)
-    people = _same_agency_people(people, document, "加签人")
-    _not_to_addressed_leader(task, document, people)
+    people = same_agency_people(people, document, "加签人")
+    not_to_addressed_leader(task, document, people)
     holding = set(Task.objects.filter(activation=task.activation, status=TaskStatus.OPEN).values_list(
         "assignee_id", flat=True))
     for p in people:
         if p.pk in holding:
             raise DomainError(f"{p.name}已在本环节办理中，无需加签。")
     created = _ask_others(task, TaskRole.ADDED, [(p, p.unit) for p in people], actor=actor, note=note)
-    _history(document, actor=actor, action=HistoryAction.ADD_SIGNER, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.ADD_SIGNER, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[p.name for p in people], opinion=note, on_behalf_of=on_behalf)
     _audit(actor, "add_signer", document, task, people=[p.pk for p in people])
     _refresh_stage(document)
@@ -763,10 +511,10 @@ def add_signer(task_id: int, *, actor, people, note: str = "") -> list[Task]:
 @transaction.atomic
 def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Task:
     """转办: hand my task to a colleague; it keeps its node, role and due time."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     _require_operation(task, Operation.TRANSFER)
-    (to_person,) = _same_agency_people([to_person], document, "接收转办")
-    _not_to_addressed_leader(task, document, [to_person])
+    (to_person,) = same_agency_people([to_person], document, "接收转办")
+    not_to_addressed_leader(task, document, [to_person])
     if to_person.pk == task.assignee_id:
         raise DomainError("不能转办给本人。")
     if Task.objects.filter(activation=task.activation, status=TaskStatus.OPEN, assignee=to_person).exists():
@@ -778,7 +526,7 @@ def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Tas
                               assignee=to_person, assignee_unit=to_person.unit if task.role == TaskRole.MAIN and
                               task.assignee_unit_id is None else task.assignee_unit, sent_by=actor, origin_task=task,
                               note=reason[:300], due_at=task.due_at, **_due_fields(task))
-    _history(document, actor=actor, action=HistoryAction.TRANSFER, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.TRANSFER, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[to_person.name], opinion=reason, on_behalf_of=on_behalf)
     _audit(actor, "transfer", document, task, to=to_person.pk)
     _refresh_stage(document)
@@ -789,11 +537,11 @@ def transfer(task_id: int, *, actor, to_person: Person, reason: str = "") -> Tas
 def assign_handler(task_id: int, *, actor, handler: Person, note: str = "") -> Task:
     """指定承办人: the head of the lead (or assisting) unit gives the work to a handler of
     the unit; the node waits for the handler."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     _require_operation(task, Operation.ASSIGN)
     if task.assignee_unit_id is None:
         raise DomainError("只有处室负责人可以指定承办人。")
-    if handler.unit_id != task.assignee_unit_id or not _eligible(handler, document):
+    if handler.unit_id != task.assignee_unit_id or not eligible(handler, document):
         raise DomainError(f"承办人必须是{task.assignee_unit.name}的在岗人员。")
     if handler.pk == task.assignee_id:
         raise DomainError("您已是本件承办人，直接办理即可。")
@@ -806,7 +554,7 @@ def assign_handler(task_id: int, *, actor, handler: Person, note: str = "") -> T
                               node_kind=task.node_kind, node_name=task.node_name, role=task.role, assignee=handler,
                               assignee_unit=task.assignee_unit, sent_by=actor, origin_task=task, note=note[:300],
                               due_at=task.due_at, **_due_fields(task))
-    _history(document, actor=actor, action=HistoryAction.ASSIGN, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.ASSIGN, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[handler.name], opinion=note, on_behalf_of=on_behalf)
     _audit(actor, "assign", document, task, to=handler.pk)
     _refresh_stage(document)
@@ -841,8 +589,8 @@ def recall_blocker(task: Task) -> str | None:
 @transaction.atomic
 def recall(task_id: int, *, actor) -> Task:
     """撤回: take back what I sent, while nobody after me has opened or acted on it."""
-    _not_admin(actor)
-    task, document = _lock_task(task_id)
+    require_not_admin(actor)
+    task, document = lock_task(task_id)
     if task.assignee_id != actor.pk and task.acted_by_id != actor.pk:
         from documents.access import can_view
 
@@ -880,7 +628,7 @@ def recall(task_id: int, *, actor) -> Task:
     task.status = TaskStatus.WITHDRAWN
     task.version += 1
     task.save(update_fields=["status", "version"])
-    _history(document, actor=actor, action=HistoryAction.RECALL, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.RECALL, task=task, from_node=task.node_name,
              to_node=task.node_name, targets=[s.assignee.name for s in successors])
     _audit(actor, "recall", document, task, previous_status=old_status)
     _refresh_stage(document)
@@ -894,14 +642,14 @@ def recall(task_id: int, *, actor) -> Task:
 def circulate(document_id: int, *, actor, readers, note: str = "") -> list[Task]:
     """传阅: the office sends a copy to each reader; each hands it back to the office
     (一对一送阅反馈). Does not hold up the main line."""
-    _not_admin(actor)
-    document = _lock_document(document_id)
+    require_not_admin(actor)
+    document = lock_document(document_id)
     access.require_office_staff(actor, document, "发起传阅")
     if not document.is_open:
         raise DomainError("本件已办结或已退文，不能再传阅。")
     if not document.registry_seq:
         raise DomainError("请先登记，再传阅。")
-    readers = _same_agency_people(readers, document, "传阅人")
+    readers = same_agency_people(readers, document, "传阅人")
     require_may_receive(document, readers, "传阅本件")
     holding = set(Task.objects.filter(document=document, role=TaskRole.CIRCULATE, status=TaskStatus.OPEN)
                   .values_list("assignee_id", flat=True))
@@ -920,7 +668,7 @@ def circulate(document_id: int, *, actor, readers, note: str = "") -> list[Task]
              note=note[:300])
         for r in readers
     ])
-    _history(document, actor=actor, action=HistoryAction.CIRCULATE, process=process, to_node="传阅",
+    record_history(document, actor=actor, action=HistoryAction.CIRCULATE, process=process, to_node="传阅",
              targets=[r.name for r in readers], opinion=note)
     _audit(actor, "circulate", document, readers=[r.pk for r in readers])
     return tasks
@@ -930,7 +678,7 @@ def circulate(document_id: int, *, actor, readers, note: str = "") -> list[Task]
 def read_back(task_id: int, *, actor, opinion: str = "") -> Task:
     """阅毕退回: the reader hands the copy back to the office, never to another reader.
     The duty officer closes a duty copy (值班知悉) the same way: 知悉."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     if task.role not in (TaskRole.CIRCULATE, TaskRole.DUTY):
         raise DomainError("这不是传阅件。")
     duty = task.role == TaskRole.DUTY
@@ -939,11 +687,11 @@ def read_back(task_id: int, *, actor, opinion: str = "") -> Task:
         task.activation.state, task.activation.completed_at = Activation.State.DONE, timezone.now()
         task.activation.save(update_fields=["state", "completed_at"])
     if duty:
-        _history(document, actor=actor, action=HistoryAction.DUTY, task=task, from_node="值班知悉", to_node="知悉",
+        record_history(document, actor=actor, action=HistoryAction.DUTY, task=task, from_node="值班知悉", to_node="知悉",
                  opinion=(opinion or "").strip() or "知悉", on_behalf_of=on_behalf)
         _audit(actor, "duty_ack", document, task)
         return task
-    _history(document, actor=actor, action=HistoryAction.CIRCULATE_BACK, task=task, from_node="传阅",
+    record_history(document, actor=actor, action=HistoryAction.CIRCULATE_BACK, task=task, from_node="传阅",
              to_node="办公室", opinion=opinion, on_behalf_of=on_behalf)
     _audit(actor, "read_back", document, task)
     return task
@@ -955,7 +703,7 @@ def read_back(task_id: int, *, actor, opinion: str = "") -> Task:
 @transaction.atomic
 def request_countersign(task_id: int, *, actor, units, note: str = "") -> list[Task]:
     """征求会签: ask other units for their agreement; they answer in parallel."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     _require_operation(task, Operation.COUNTERSIGN)
     units = list(dict.fromkeys(units))
     if not units:
@@ -974,7 +722,7 @@ def request_countersign(task_id: int, *, actor, units, note: str = "") -> list[T
             raise DomainError(f"{unit.name}没有处长，无法会签。")
         assignees.append((heads[0], unit))
     created = _ask_others(task, TaskRole.COUNTERSIGN, assignees, actor=actor, note=note)
-    _history(document, actor=actor, action=HistoryAction.COUNTERSIGN_REQUEST, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.COUNTERSIGN_REQUEST, task=task, from_node=task.node_name,
              to_node="会签", targets=[u.name for u in units], opinion=note, on_behalf_of=on_behalf)
     _audit(actor, "countersign_request", document, task, units=[u.pk for u in units])
     _refresh_stage(document)
@@ -984,7 +732,7 @@ def request_countersign(task_id: int, *, actor, units, note: str = "") -> list[T
 @transaction.atomic
 def countersign(task_id: int, *, actor, decision: str, opinion: str = "") -> Task:
     """会签: agree, or disagree with the reason."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     if task.role != TaskRole.COUNTERSIGN:
         raise DomainError("这项待办不是会签。")
     if decision not in (Decision.AGREE, Decision.DISAGREE):
@@ -992,7 +740,7 @@ def countersign(task_id: int, *, actor, decision: str, opinion: str = "") -> Tas
     if decision == Decision.DISAGREE and not opinion.strip():
         raise DomainError("不同意时必须写明理由和修改意见。")
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion, decision=decision)
-    _history(document, actor=actor, action=HistoryAction.COUNTERSIGN, task=task, from_node="会签",
+    record_history(document, actor=actor, action=HistoryAction.COUNTERSIGN, task=task, from_node="会签",
              to_node=task.node_name, opinion=f"{Decision(decision).label}。{opinion}".strip(), on_behalf_of=on_behalf)
     _audit(actor, "countersign", document, task, decision=decision)
     _refresh_stage(document)
@@ -1002,7 +750,7 @@ def countersign(task_id: int, *, actor, decision: str, opinion: str = "") -> Tas
 @transaction.atomic
 def resolve_disagreement(task_id: int, *, actor, resolution: str) -> Opinion:
     """The lead unit records how a countersigning unit's disagreement was resolved (C11)."""
-    task, document, on_behalf = _begin(task_id, actor)
+    task, document, on_behalf = begin(task_id, actor)
     if task.role != TaskRole.MAIN:
         raise DomainError("只有主办单位可以处理会签分歧。")
     if not Task.objects.filter(activation=task.activation, role=TaskRole.COUNTERSIGN, status=TaskStatus.DONE,
@@ -1011,9 +759,9 @@ def resolve_disagreement(task_id: int, *, actor, resolution: str) -> Opinion:
     resolution = (resolution or "").strip()
     if not resolution:
         raise DomainError("请写明分歧如何处理（协商结果、采纳或不采纳的理由）。")
-    opinion = _record_opinion(task, author=actor, on_behalf_of=on_behalf, text=f"会签分歧处理：{resolution}",
+    opinion = record_opinion(task, author=actor, on_behalf_of=on_behalf, text=f"会签分歧处理：{resolution}",
                               node_kind=NodeKind.COUNTERSIGN, role=TaskRole.MAIN)
-    _history(document, actor=actor, action=HistoryAction.RESOLVE, task=task, from_node=task.node_name,
+    record_history(document, actor=actor, action=HistoryAction.RESOLVE, task=task, from_node=task.node_name,
              opinion=resolution, on_behalf_of=on_behalf)
     _audit(actor, "resolve", document, task)
     return opinion
@@ -1030,10 +778,10 @@ def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETUR
 
     Writes an error-book entry (错题本, C14) against the sending agency in the same
     transaction. Pages and the API always ask for ``error_category``; callers that name
-    none get the default of the kind (``supervision.errorbook.DEFAULT_REJECT_CATEGORY``:
+    none get the default of the kind (``supervision.errorbook.services.DEFAULT_REJECT_CATEGORY``:
     直送件, 越级件, 乱投件 and a plain 退文 are all 程序)."""
-    _not_admin(actor)
-    document = _lock_document(document_id)
+    require_not_admin(actor)
+    document = lock_document(document_id)
     access.require_office_staff(actor, document, "退文")
     if not document.is_open:
         raise DomainError("本件已办结或已退文。")
@@ -1042,7 +790,7 @@ def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETUR
         raise DomainError("退文必须写明理由。")
     if kind not in ReturnKind.values:
         raise DomainError("退文类别无效。")
-    error_category = errorbook.check_category(error_category, default=errorbook.default_reject_category(kind))
+    settled = effects.check_reject(error_category=error_category, kind=kind)
     open_nodes = Task.objects.filter(document=document, status=TaskStatus.OPEN, activation__is_side=False)
     allowed = all(Operation.REJECT in t.process.node(t.activation.node_key)["operations"]
                   for t in open_nodes.select_related("process", "activation"))
@@ -1055,12 +803,10 @@ def reject(document_id: int, *, actor, reason: str, kind: str = ReturnKind.RETUR
     document.processes.filter(state=Process.State.RUNNING).update(state=Process.State.CANCELLED,
                                                                  completed_at=timezone.now())
     document.status, document.closed_at = Status.RETURNED, timezone.now()
-    _history(document, actor=actor, action=HistoryAction.REJECT, from_node=document.stage,
+    record_history(document, actor=actor, action=HistoryAction.REJECT, from_node=document.stage,
              to_node=document.sender_display or "来文单位", opinion=f"{kind}：{reason}")
-    errorbook.record_reject(document=document, actor=actor, category=error_category, kind=kind, reason=reason)
-    effects.rejected(document, actor=actor, reason=reason, kind=kind)
-    audit.record(actor=actor, action="flow.reject", target=document,
-                 new={"kind": kind, "reason": reason, "error_category": error_category})
+    effects.rejected(document, actor=actor, reason=reason, kind=kind, **settled)
+    audit.record(actor=actor, action="flow.reject", target=document, new={"kind": kind, "reason": reason, **settled})
     _refresh_stage(document)
     return record
 

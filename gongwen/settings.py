@@ -33,8 +33,10 @@ INSTALLED_APPS = [
     "audit",
     "org",
     "documents",
+    "ui",
     "flow",
     "deadlines",
+    "incoming",
     "supervision",
     "stats",
     "drafting",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "search",
     "api",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -68,7 +71,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the Chinese lockout page
 ]
 
-ROOT_URLCONF = "gongwen.urls"
+ROOT_URLCONF = "server.urls"
 
 TEMPLATES = [
     {
@@ -86,7 +89,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "gongwen.wsgi.application"
+WSGI_APPLICATION = "server.wsgi.application"
 
 _pg_url = os.environ.get("GONGWEN_PG_URL")  # e.g. postgresql://user:pass@127.0.0.1:5432/gongwen
 if _pg_url:
@@ -201,8 +204,8 @@ MIDDLEWARE = ["gongwen.requestid.RequestIdMiddleware", "api.errors.JsonApiErrors
 # proxy's log and ours name the same request; 0 when clients reach the application directly.
 REQUEST_ID_FROM_PROXY = os.environ.get("GONGWEN_REQUEST_ID_FROM_PROXY", "1") == "1"
 # The CSRF refusal (an expired form) in Chinese with the request id, like the other error pages
-# (gongwen/error_pages.py; handler400/403/404/500 are in gongwen/urls.py).
-CSRF_FAILURE_VIEW = "gongwen.error_pages.csrf_failure"
+# (web/error_pages.py; handler400/403/404/500 are in server/urls.py).
+CSRF_FAILURE_VIEW = "web.error_pages.csrf_failure"
 # Every log line names its request: a traceback behind a 500 is found by the id the user
 # reads off the error page.
 LOGGING["filters"] = {**LOGGING.get("filters", {}), "request_id": {"()": "gongwen.requestid.RequestIdFilter"}}

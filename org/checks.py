@@ -1,10 +1,10 @@
 """The deployment check that refuses to serve with demo passwords (等保 level 3).
 
 ``make run`` loads the demo office, whose accounts share a published password
-(org/demo.py); it sets GONGWEN_DEMO=1 (settings.DEMO_MODE). Started any other way, a
+(demo/office.py); it sets GONGWEN_DEMO=1 (settings.DEMO_MODE). Started any other way, a
 deployment must not serve while an account can still be entered with that password:
 this Django system check is an Error then, which stops ``runserver`` and ``migrate``,
-and gongwen/wsgi.py runs it before it serves (WSGI servers run no system checks).
+and server/wsgi.py runs it before it serves (WSGI servers run no system checks).
 """
 
 from django.conf import settings
@@ -32,7 +32,7 @@ def demo_password_errors() -> list[Error]:
 
 
 def refuse_demo_passwords() -> None:
-    """For gongwen/wsgi.py: stop before serving, with the check's message."""
+    """For server/wsgi.py: stop before serving, with the check's message."""
     from django.core.exceptions import ImproperlyConfigured
 
     errors = demo_password_errors()

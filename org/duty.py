@@ -17,7 +17,7 @@ hours on a working day nothing changes: the issue asks for non-working days.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -150,25 +150,3 @@ def on_duty(agency: Agency, at: datetime | None = None) -> list[Person]:
               .select_related("person", "person__unit").order_by("starts_at", "id"))
     return list(dict.fromkeys(s.person for s in shifts))
 
-
-# --- routing -------------------------------------------------------------------------------------------
-
-
-def is_non_working_day(agency: Agency, at: datetime) -> bool:
-    """Weekends and holidays of the agency's calendar; a make-up workday is a working day.
-    A year the calendar does not know falls back to the weekday rule: a duty copy is a
-    notice, not a deadline, and must not stop a document from being registered."""
-    from deadlines.calendar import YearUnknown
-    from deadlines.services import calendar_for
-
-    day: date = timezone.localtime(at).date()
-    try:
-        return not calendar_for(agency).is_workday(day)
-    except YearUnknown:
-        return day.weekday() >= 5
-
-
-def needs_duty_copy(document, at: datetime) -> bool:
-    """Does the document, entering the agency at ``at``, also go to the duty officer?"""
-    urgent = document.urgency in DUTY_URGENCIES or document.is_emergency_report
-    return urgent and is_non_working_day(document.agency, at)

@@ -21,7 +21,7 @@ class Seal(models.Model):
     keeper = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="kept_seals", verbose_name="保管人")
     is_active = models.BooleanField("启用", default=True)
     # SM2 key pair of the electronic seal: the public key in hex (04‖x‖y), the private key
-    # encrypted with SM4 under the deployment's seal key (sealing.crypto).
+    # encrypted with SM4 under the deployment's seal key (gongwen.crypto).
     public_key = models.CharField("公钥", max_length=130, blank=True)
     private_key_encrypted = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

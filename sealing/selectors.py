@@ -41,11 +41,20 @@ def registry(person) -> QuerySet[Seal]:
     return qs.none()
 
 
+def _agency_ledger(person) -> Q:
+    """The entries of the agency's ledger a ledger reader sees: every one on an unclassified
+    document, and on a classified one only when documents.access lets them see it (C07)."""
+    from documents.access import seen_by_all, visible_documents
+
+    return Q(seal__agency_id=person.agency_id) & (seen_by_all("document")
+                                                  | Q(document__in=visible_documents(person)))
+
+
 def ledger(person, f: LedgerFilter | None = None) -> QuerySet[SealUse]:
     """The seal ledger of the person's agency (newest first), filtered by seal and year."""
     if not access.can_read_ledger(person):
         return SealUse.objects.none()
-    qs = SealUse.objects.filter(seal__agency_id=person.agency_id).select_related(
+    qs = SealUse.objects.filter(_agency_ledger(person)).select_related(
         "seal", "used_by", "document", "voiding", "voiding__voided_by")
     f = f or LedgerFilter()
     if f.seal_id:
@@ -71,7 +80,7 @@ def visible_uses(person) -> QuerySet[SealUse]:
         return SealUse.objects.none()
     condition = Q(document__in=visible_documents(person))
     if access.can_read_ledger(person):
-        condition |= Q(seal__agency_id=person.agency_id)
+        condition |= _agency_ledger(person)
     return SealUse.objects.filter(condition).select_related("seal", "used_by", "document")
 
 

@@ -2,7 +2,7 @@
 
 * The seal registry: the 安全保密管理员 registers a seal of an agency with its keeper (a
   person of that agency holding the 印章管理员 post); registering makes the SM2 key pair of
-  the electronic seal (public key stored, private key stored SM4-encrypted, sealing.crypto).
+  the electronic seal (public key stored, private key stored SM4-encrypted, gongwen.crypto).
   Changing the keeper and deactivating are his too (sealing.access).
 * ``seal_document`` — the C01 rule: a document is sealed only when every review and
   sign-off it needs is there (the leader in charge's review, the principal head's sign-off
@@ -21,11 +21,11 @@
   transaction) when the body, a printed element or the sign-offs change, on a return
   (退回, ``returned``, run by the engine through flow.effects) and before sealing again.
   ``current_seal_blocker`` is the one check of the binding: the 用印 node's gate
-  (drafting.gates.sealed) and 分发 (exchange.services.dispatch) both ask it, and it names
+  (sealing.gates.sealed) and 分发 (exchange.services.dispatch) both ask it, and it names
   what differs — whichever way the change came in.
 * ``verify`` / ``find_and_verify``: is this PDF the one that was sealed?
 
-Signature convention: the SM2 signature (sealing.crypto.sign, SM3 with Z and the default
+Signature convention: the SM2 signature (gongwen.crypto.sign, SM3 with Z and the default
 user ID) is made over the 32 bytes of the SM3 digest of the sealed PDF, the digest the
 ledger stores; verifying a file recomputes its digest and checks the signature over it.
 
@@ -44,12 +44,15 @@ from documents.access import can_view
 from documents.models import Document, DocumentFile, FileVersion
 from drafting import compose, gates, output
 from drafting.models import SignOff
+from flow import kit
 from flow import services as flow
 from flow.models import HistoryAction, NodeKind, Task, TaskRole, TaskStatus
+from gongwen import crypto
 from gongwen.errors import DomainError, GateClosed, NotFound, PermissionDenied
 from org.models import Agency, Person
+from ui.dates import cn_date
 
-from . import access, crypto, selectors, stamp
+from . import access, selectors, stamp
 from .models import Seal, SealUse, SealVoid
 
 SEAL_DIAMETER_MM = 42
@@ -210,7 +213,7 @@ def _version_label(version: FileVersion | None) -> str:
 
 def _when(at) -> str:
     local = timezone.localtime(at)
-    return f"{compose.cn_date(local)} {local:%H:%M}"
+    return f"{cn_date(local)} {local:%H:%M}"
 
 
 def _digest(sha: str) -> str:
@@ -281,15 +284,15 @@ def void_stale_seal(document: Document, *, actor, cause: str, force: bool = Fals
         return None
     reason = (cause + ("：" + "；".join(found) if found else ""))[:500]
     voiding = SealVoid.objects.create(seal_use=use, reason=reason, voided_by=actor, voided_at=timezone.now())
-    flow.record_history(document, actor=actor, action=HistoryAction.SEAL, targets=[use.seal.name],
-                  opinion=f"原用印作废（{use.seal.name}，成品{_version_label(use.final_version)}）：{reason}。须重新用印。")
+    kit.record_history(document, actor=actor, action=HistoryAction.SEAL, targets=[use.seal.name],
+                       opinion=f"原用印作废（{use.seal.name}，成品{_version_label(use.final_version)}）：{reason}。须重新用印。")
     audit.record(actor=actor, action="sealing.void", target=use, old={"state": SealVoid.CURRENT},
                  new={"state": SealVoid.VOIDED, "document": document.pk, "reason": reason,
                       "sha256": use.sha256, "voiding": voiding.pk})
     return voiding
 
 
-def returned(document: Document, *, actor, to_node: str, reason: str) -> None:
+def returned(document: Document, *, actor, to_node: str, reason: str, **_context) -> None:
     """退回 (flow.effects): a document sent back to an earlier node is changed and signed
     again before it is sent out, so its seal use is void and it must be sealed again."""
     if document.is_outgoing:
@@ -301,7 +304,7 @@ def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
         raise PermissionDenied("请先登录。")
     if actor.admin_role:
         raise PermissionDenied("管理员不得用印。")
-    document = flow._lock_document(document_id)
+    document = kit.lock_document(document_id)
     # The keeper of one of the agency's seals may be shown what a document lacks even
     # before it reached him (the paper draft brought to his desk, C01).
     if not can_view(actor, document) and not access.is_keeper_of_agency(actor, document.agency_id):
@@ -354,7 +357,7 @@ def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
     final = _final_pdf(document, actor=actor)
     pdf = storage.read(final.storage_path, final.sha256)
     picture = stamp.seal_image_png(seal.agency.name, diameter_mm=SEAL_DIAMETER_MM)
-    sealed, where = stamp.place_seal(pdf, picture, date_text=compose.cn_date(document.issued_on),
+    sealed, where = stamp.place_seal(pdf, picture, date_text=cn_date(document.issued_on),
                                      diameter_mm=SEAL_DIAMETER_MM)
     digest = crypto.sm3_hex(sealed)
     private = crypto.decrypt_private(seal.private_key_encrypted)
@@ -369,10 +372,10 @@ def _seal(document_id: int, *, actor, seal_id, copies, note: str) -> SealUse:
         seal=seal, document=document, doc_number=document.doc_number, title=document.title[:300],
         signers=document.signer[:200], copies=copies, used_by=actor, used_at=timezone.now(), sm3=digest,
         signature=signature, note=note, **binding)
-    flow._history(document, actor=actor, action=HistoryAction.SEAL, task=task, from_node=task.node_name,
-                  opinion=f"加盖“{seal.name}”，{copies}份（成品第{version.number}版，SM3 {digest[:16]}…）"
-                          + (f"。{note}" if note else ""),
-                  targets=[seal.name])
+    kit.record_history(document, actor=actor, action=HistoryAction.SEAL, task=task, from_node=task.node_name,
+                       opinion=f"加盖“{seal.name}”，{copies}份（成品第{version.number}版，SM3 {digest[:16]}…）"
+                               + (f"。{note}" if note else ""),
+                       targets=[seal.name])
     audit.record(actor=actor, action="sealing.seal", target=use, new={
         "document": document.pk, "seal": seal.pk, "doc_number": use.doc_number, "copies": copies,
         "signoffs": signoffs, "final_version": version.pk, "sha256": version.sha256,

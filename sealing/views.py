@@ -8,7 +8,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,11 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from documents import storage
-from gongwen.errors import DomainError, NotFound
 from org.models import Agency, Person
-from web.excel import ledger_xlsx
-from web.templatetags.gongwen import cn_datetime
-from web.views.common import paginate, person_required, refuse
+from ui.dates import cn_datetime
+from ui.excel import ledger_xlsx
+from ui.views import paginate, person_required, run_service
 
 from . import access, selectors, services
 
@@ -84,13 +82,9 @@ def registry(request):
     if request.method == "POST":
         agency = Agency.objects.filter(pk=_int(request.POST.get("agency"))).first()
         keeper = Person.objects.filter(pk=_int(request.POST.get("keeper"))).first()
-        try:
-            seal = services.register_seal(actor=person, agency=agency, name=request.POST.get("name", ""),
-                                          keeper=keeper)
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已登记印章“{seal.name}”，保管人{seal.keeper.name}；已生成电子印章密钥。")
+        if run_service(request, lambda: services.register_seal(actor=person, agency=agency,
+                                                              name=request.POST.get("name", ""), keeper=keeper),
+                       success=lambda seal: f"已登记印章“{seal.name}”，保管人{seal.keeper.name}；已生成电子印章密钥。"):
             return redirect("sealing:seals")
     return render(request, "sealing/registry.html", _registry_context(person))
 
@@ -101,20 +95,16 @@ def seal_op(request, pk, op):
     person = request.person
     if not access.can_manage_seals(person):
         raise DjangoPermissionDenied("只有安全保密管理员可以管理印章。")
-    try:
-        if op == "keeper":
-            keeper = Person.objects.filter(pk=_int(request.POST.get("keeper"))).first()
-            seal = services.change_keeper(pk, actor=person, keeper=keeper, reason=request.POST.get("reason", ""))
-            messages.success(request, f"“{seal.name}”已移交{seal.keeper.name}保管。")
-        elif op == "deactivate":
-            seal = services.deactivate_seal(pk, actor=person, reason=request.POST.get("reason", ""))
-            messages.success(request, f"“{seal.name}”已停用。")
-        else:
-            raise Http404()
-    except NotFound:
-        raise Http404("未找到该印章。") from None
-    except DomainError as exc:
-        refuse(request, exc)
+    if op == "keeper":
+        keeper = Person.objects.filter(pk=_int(request.POST.get("keeper"))).first()
+        run_service(request, lambda: services.change_keeper(pk, actor=person, keeper=keeper,
+                                                            reason=request.POST.get("reason", "")),
+                    not_found="未找到该印章。", success=lambda seal: f"“{seal.name}”已移交{seal.keeper.name}保管。")
+    elif op == "deactivate":
+        run_service(request, lambda: services.deactivate_seal(pk, actor=person, reason=request.POST.get("reason", "")),
+                    not_found="未找到该印章。", success=lambda seal: f"“{seal.name}”已停用。")
+    else:
+        raise Http404()
     return redirect("sealing:seals")
 
 
@@ -125,15 +115,11 @@ def seal_op(request, pk, op):
 @person_required
 def seal_document(request, pk):
     person = request.person
-    try:
-        use = services.seal_by_document(pk, actor=person, seal_id=_int(request.POST.get("seal")),
-                                        copies=request.POST.get("copies") or None, note=request.POST.get("note", ""))
-    except NotFound:
-        raise Http404("未找到该公文或您无权查看。") from None
-    except DomainError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, f"已加盖“{use.seal.name}”：{use.doc_number}，{use.copies}份。已送分发。")
+    run_service(request, lambda: services.seal_by_document(pk, actor=person, seal_id=_int(request.POST.get("seal")),
+                                                           copies=request.POST.get("copies") or None,
+                                                           note=request.POST.get("note", "")),
+                not_found="未找到该公文或您无权查看。",
+                success=lambda use: f"已加盖“{use.seal.name}”：{use.doc_number}，{use.copies}份。已送分发。")
     return redirect("web:document", pk=pk)
 
 

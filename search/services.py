@@ -5,19 +5,18 @@ be found (AND), a term by all of its bigrams (search/segment.py). Filters: 来�
 (sender agency), unit (lead or assisting), 文种, year, status, urgency, direction, date
 range. Sort: ``date`` (newest first, the default) or ``relevance``.
 
-Who sees what — exactly what documents.access.visible_documents lets them see, and the
-count counts only that:
+Who sees what — exactly what documents.access lets them see, and the count counts only
+that; this module decides nothing about it:
 
-* office staff of an agency (the posts for which visible_documents returns the agency's
-  unclassified documents) search those straight in the index (scope tokens
-  their agency's id range, not classified: no list of ids, so a query over a million
-  documents stays fast), plus
-  those of the matching classified documents that visible_documents gives them (the
+* a person who sees every unclassified document of an agency (``documents.access.
+  whole_agency``: office staff) searches those straight in the index (their agency's id
+  range, not classified: no list of ids, so a query over a million documents stays fast),
+  plus those of the matching classified documents that visible_documents gives them (the
   matching classified ids are checked against visible_documents by primary key);
 * everyone else searches the id list of visible_documents(person) (a few hundred ids).
 
-Both ways every row shown and counted went through visible_documents (the office branch is
-the rule visible_documents applies to office staff: their agency's unclassified documents).
+Both ways every row shown and counted went through documents.access (the agency branch is
+the rule visible_documents applies to those people: their agency's unclassified documents).
 ``refresh(full=False)`` runs first so what was just done is found.
 """
 
@@ -28,9 +27,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from documents.access import visible_documents
-from org.models import OFFICE_POSTS
-from org.selectors import has_post
+from documents.access import visible_documents, whole_agency
 
 from . import indexing
 from .backends import Branch, Query, get_backend
@@ -151,14 +148,14 @@ def _branches(person, backend, query: Query) -> list[Branch]:
     if person is None or getattr(person, "admin_role", "") or not person.is_active:
         return []
     visible = visible_documents(person)
-    if has_post(person, *OFFICE_POSTS):
+    agency = whole_agency(person)
+    if agency is not None:
         # The agency's unclassified documents straight from the index; of the classified
         # ones that match, only those visible_documents lets this person see (checked by
         # primary key: a handful, not the agency's whole classified register).
         # The agency is an id range (search/backends/base.py); "not classified" rather than
         # "s0": s0 is on nearly every row, s1 on a few, so the full-text index checks a
         # short list instead of a million-entry one.
-        agency = person.agency_id
         branches = [Branch(agency=agency, exclude=["s1"])]
         candidates = backend.matching_document_ids(query, Branch(agency=agency, scope=["s1"]), CLASSIFIED_CAP)
         if candidates:

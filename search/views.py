@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from documents.models import Direction, DocType, Status
 from org.models import Agency, Unit
-from web.views.common import person_required
+from ui.views import person_required
 
 from .services import Filters, search
 

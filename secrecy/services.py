@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
+from documents.classified import LEVELS
 from documents.models import Document, Status
 from documents.services import IncomingData, clean_incoming, mark_registered
 from documents.validators import COPY_NUMBER_RE
@@ -32,7 +33,6 @@ from .models import (
     Registration,
     ReturnBatch,
 )
-from .policy import LEVELS
 
 
 def due_back_on(year: int) -> date:

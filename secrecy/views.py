@@ -5,28 +5,26 @@ classified document outside the person's scope answers 404."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
+from documents.classified import LEVELS
 from documents.models import DocType
 from documents.services import IncomingData
 from gongwen.errors import DomainError
 from org.models import Agency, Person, PostKind
-from web.templatetags.gongwen import cn_date
-from web.views.common import paginate, person_required, refuse, visible_document
+from ui.dates import cn_date
+from ui.excel import ledger_xlsx
+from ui.views import paginate, person_required, refuse, run_service, visible_document
 
 from . import access, selectors, services
 from .models import ClassifiedCopy, CopyEvent, CopyStatus, Destruction, DestructionStatus
-from .policy import LEVELS
 
 COLUMNS = [("登记号", 14), ("登记日期", 14), ("来文机关", 24), ("文号", 22), ("标题", 50), ("密级", 12),
            ("份数", 6), ("份号", 24), ("保管人", 10), ("清退期限", 14), ("在用", 6), ("已清退", 8), ("已销毁", 8)]
@@ -72,29 +70,22 @@ def print_ledger(request):
                                                          "query": request.GET.urlencode()})
 
 
+def _export_row(reg) -> list:
+    d = reg.document
+    numbers = "、".join(d.classified_copies.values_list("number", flat=True))
+    return [reg.number, cn_date(reg.registered_at), d.sender_name, d.doc_number, d.title, d.secrecy_display,
+            d.copies, numbers, reg.custodian.name if reg.custodian_id else "", cn_date(reg.due_back_on),
+            reg.n_in_use, reg.n_returned, reg.n_destroyed]
+
+
 @person_required
 def export(request):
     person = request.person
     _pages_allowed(person)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("密件登记簿")
-    for i, (_, width) in enumerate(COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.append([name for name, _ in COLUMNS])
-    for reg in _ledger_rows(person, _year(request)):
-        d = reg.document
-        numbers = "、".join(d.classified_copies.values_list("number", flat=True))
-        ws.append([reg.number, cn_date(reg.registered_at), d.sender_name, d.doc_number, d.title, d.secrecy_display,
-                   d.copies, numbers, reg.custodian.name if reg.custodian_id else "", cn_date(reg.due_back_on),
-                   reg.n_in_use, reg.n_returned, reg.n_destroyed])
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    rows = (_export_row(reg) for reg in _ledger_rows(person, _year(request)))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (f"attachment; filename=\"classified-ledger-{stamp}.xlsx\"; "
-                                       f"filename*=UTF-8''{quote('密件登记簿')}-{stamp}.xlsx")
-    return response
+    return ledger_xlsx("密件登记簿", COLUMNS, rows, filename=f"密件登记簿-{stamp}.xlsx",
+                       ascii_filename=f"classified-ledger-{stamp}.xlsx")
 
 
 def _form_context(person, values=None):
@@ -207,26 +198,23 @@ def copy_op(request, pk, copy_pk, op):
 def document_op(request, pk, op):
     person = request.person
     doc = visible_document(person, pk)
-    try:
-        if op == "copy":
-            new = services.add_copy(actor=person, document=doc, note=request.POST.get("note", ""))
-            messages.success(request, f"已复制，新份号{new.number}。")
-        elif op == "scope":
-            value = request.POST.get("post", "")
-            kind, _, unit = value.partition(":")
-            services.add_scope(actor=person, document=doc,
-                               person_id=int(request.POST["person_id"]) if request.POST.get("person_id", "").isdigit()
-                               else None, post_kind=kind, unit_id=int(unit) if unit.isdigit() else None)
-            messages.success(request, "已扩大知悉范围。")
-        elif op == "destroy":
-            ids = [int(x) for x in request.POST.getlist("copy") if x.isdigit()]
-            services.request_destruction(actor=person, agency=doc.agency, copy_ids=ids,
-                                         reason=request.POST.get("reason", ""))
-            messages.success(request, "已提出销毁申请，待领导或办公室主任审批。")
-        else:
-            raise Http404()
-    except DomainError as exc:
-        refuse(request, exc)
+    if op == "copy":
+        run_service(request, lambda: services.add_copy(actor=person, document=doc, note=request.POST.get("note", "")),
+                    success=lambda new: f"已复制，新份号{new.number}。")
+    elif op == "scope":
+        value = request.POST.get("post", "")
+        kind, _, unit = value.partition(":")
+        run_service(request, lambda: services.add_scope(
+            actor=person, document=doc,
+            person_id=int(request.POST["person_id"]) if request.POST.get("person_id", "").isdigit() else None,
+            post_kind=kind, unit_id=int(unit) if unit.isdigit() else None), success="已扩大知悉范围。")
+    elif op == "destroy":
+        ids = [int(x) for x in request.POST.getlist("copy") if x.isdigit()]
+        run_service(request, lambda: services.request_destruction(actor=person, agency=doc.agency, copy_ids=ids,
+                                                                  reason=request.POST.get("reason", "")),
+                    success="已提出销毁申请，待领导或办公室主任审批。")
+    else:
+        raise Http404()
     return redirect("secrecy:document", doc.pk)
 
 
@@ -284,13 +272,10 @@ def destructions(request):
 @person_required
 def destruction_new(request):
     person = request.person
-    try:
-        ids = [int(x) for x in request.POST.getlist("copy") if x.isdigit()]
-        services.request_destruction(actor=person, agency=person.agency, copy_ids=ids,
-                                     reason=request.POST.get("reason", ""))
-        messages.success(request, "已提出销毁申请，待领导或办公室主任审批。")
-    except DomainError as exc:
-        refuse(request, exc)
+    ids = [int(x) for x in request.POST.getlist("copy") if x.isdigit()]
+    run_service(request, lambda: services.request_destruction(actor=person, agency=person.agency, copy_ids=ids,
+                                                              reason=request.POST.get("reason", "")),
+                success="已提出销毁申请，待领导或办公室主任审批。")
     return redirect("secrecy:destructions")
 
 
@@ -301,17 +286,15 @@ def destruction_op(request, pk, op):
     if not Destruction.objects.filter(pk=pk, agency_id=person.agency_id).exists():
         raise Http404("未找到该销毁记录。")
     p = request.POST
-    try:
-        if op in ("approve", "reject"):
-            services.approve_destruction(actor=person, destruction_id=pk, approve=op == "approve",
-                                         opinion=p.get("opinion", ""))
-            messages.success(request, "已审批。")
-        elif op == "execute":
-            services.execute_destruction(actor=person, destruction_id=pk, method=p.get("method", ""),
-                                         place=p.get("place", ""), witness=p.get("witness", ""))
-            messages.success(request, "已销毁并登记。")
-        else:
-            raise Http404()
-    except DomainError as exc:
-        refuse(request, exc)
+    if op in ("approve", "reject"):
+        run_service(request, lambda: services.approve_destruction(actor=person, destruction_id=pk,
+                                                                  approve=op == "approve", opinion=p.get("opinion", "")),
+                    success="已审批。")
+    elif op == "execute":
+        run_service(request, lambda: services.execute_destruction(actor=person, destruction_id=pk,
+                                                                  method=p.get("method", ""), place=p.get("place", ""),
+                                                                  witness=p.get("witness", "")),
+                    success="已销毁并登记。")
+    else:
+        raise Http404()
     return redirect("secrecy:destructions")

@@ -55,6 +55,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from deadlines.calendar import LOCAL
+from documents.access import seen_by_all
 from documents.models import Direction, Document, IssuedNumber
 from documents.models import Status as DocumentStatus
 from flow.models import Decision, NodeKind, Opinion, TaskRole
@@ -206,8 +207,8 @@ def issued_documents(agency: Agency | None, start: date, end: date):
     """(day, doc_number, is_joint) of the documents issued from ``start`` to ``end``."""
     void = IssuedNumber.objects.filter(document=OuterRef("pk"), number=OuterRef("doc_number"),
                                        voided_at__isnull=False)
-    # Counted for everyone who reads statistics: never a classified document (stats.services.SEEN_BY_ALL).
-    qs = (Document.objects.filter(direction=Direction.OUTGOING, status=DocumentStatus.COMPLETED, secrecy="")
+    # Counted for everyone who reads statistics: never a classified document (documents.access.seen_by_all).
+    qs = (Document.objects.filter(seen_by_all(), direction=Direction.OUTGOING, status=DocumentStatus.COMPLETED)
           .exclude(doc_number="").exclude(Exists(void))
           .annotate(day=Coalesce("issued_on", TruncDate("closed_at", tzinfo=LOCAL())))
           .filter(day__gte=start, day__lte=end))
@@ -239,7 +240,7 @@ def _instant(day: date) -> datetime:
 def _proposals(agency, this: Period, last: Period) -> tuple[Proposals, Proposals, list[LeaderProposals]]:
     tz = LOCAL()
     window = Opinion.objects.filter(
-        node_kind=NodeKind.INSTRUCT, role=TaskRole.MAIN, document__direction=Direction.INCOMING, document__secrecy="",
+        seen_by_all("document"), node_kind=NodeKind.INSTRUCT, role=TaskRole.MAIN, document__direction=Direction.INCOMING,
         created_at__gte=_instant(last.start), created_at__lt=_instant(this.end + timedelta(days=1)))
     if agency is not None:
         window = window.filter(document__agency=agency)

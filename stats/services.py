@@ -76,6 +76,7 @@ from django.utils import timezone
 from deadlines.calendar import LOCAL, WorkCalendar, YearUnknown
 from deadlines.models import WorkingHours
 from deadlines.services import calendar_for
+from documents.access import seen_by_all
 from documents.models import Direction, Document
 from documents.models import Status as DocumentStatus
 from flow.models import NodeKind, Task, TaskRole, TaskStatus
@@ -158,8 +159,9 @@ def _task_counts(start, end, cut) -> dict:
 
 # The monthly figures are read by everyone with access to statistics, across units and
 # leaders: they count only what every such reader may see, never a classified document
-# (a count that moves when a 密件 is handled tells someone outside its scope it exists).
-SEEN_BY_ALL = Q(document__secrecy="")
+# (a count that moves when a 密件 is handled tells someone outside its scope it exists):
+# documents.access.seen_by_all, the one rule.
+SEEN_BY_ALL = seen_by_all("document")
 
 
 def _alive(start, cut) -> Q:
@@ -192,7 +194,7 @@ def _leader_tasks(agency_ids, leader_ids, start, end, cut) -> dict[int, dict]:
 def _documents(agency_ids, start, end, cut) -> list[dict]:
     closed = Q(status=DocumentStatus.COMPLETED, closed_at__gte=start, closed_at__lt=end)
     open_end = Q(closed_at__isnull=True) | Q(closed_at__gte=cut)
-    qs = (Document.objects.filter(direction=Direction.INCOMING, received_at__lt=cut, secrecy="")
+    qs = (Document.objects.filter(seen_by_all(), direction=Direction.INCOMING, received_at__lt=cut)
           .exclude(status=DocumentStatus.RETURNED)
           .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start)))
     if agency_ids is not None:

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from gongwen.errors import DomainError, PermissionDenied
 from org.models import Unit
-from web.excel import Sheet, xlsx_response
-from web.views.common import person_required
+from ui.excel import Sheet, xlsx_response
+from ui.views import person_required
 
 from . import access, selectors
 from .tables import control_tables, tables

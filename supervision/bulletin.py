@@ -27,6 +27,7 @@ from deadlines.calendar import WorkCalendar, YearUnknown
 from deadlines.services import calendar_for
 from gongwen.errors import DomainError, PermissionDenied
 from org.models import Agency, Person, Unit
+from ui.dates import cn_date, cn_datetime
 
 from . import access
 from .models import ProgressReport, SupervisionEvent, SupervisionItem
@@ -221,20 +222,6 @@ def cjk_font() -> str:
     return FONT_PREFERENCE[0]
 
 
-def _d(value) -> str:
-    if not value:
-        return ""
-    value = timezone.localtime(value)
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-def _dt(value) -> str:
-    if not value:
-        return ""
-    value = timezone.localtime(value)
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
-
-
 def docx_bytes(b: Bulletin) -> bytes:
     from docx import Document as Docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -288,25 +275,25 @@ def docx_bytes(b: Bulletin) -> bytes:
         para("", space=2)
 
     para(b.title.replace("（", "\n（", 1), size=20, bold=True, center=True, space=12)
-    para(f"{b.agency.short_name}督查室　　{_d(b.generated_at)}", center=True, space=12)
-    period = f"{_d(b.start)}至{_d(b.cutoff)}" if b.cutoff < _month(b.year, b.month)[1] else f"{b.year}年{b.month}月"
+    para(f"{b.agency.short_name}督查室　　{cn_date(b.generated_at)}", center=True, space=12)
+    period = f"{cn_date(b.start)}至{cn_date(b.cutoff)}" if b.cutoff < _month(b.year, b.month)[1] else f"{b.year}年{b.month}月"
     para("一、总体情况", size=14, bold=True)
     para(f"统计期间：{period}。本月在督事项{b.supervised}项，新立项{b.opened}项，办结销号{b.closed}项；"
          f"截至统计时点逾期未办结{len(b.overdue)}项，停滞{len(b.stalled)}项，迟报且未说明原因"
          f"{len(b.late_without_reason)}次。")
     para("二、逾期未办结事项", size=14, bold=True)
     table(["督办编号", "督办事项", "牵头单位", "责任人", "办理时限", "逾期（工作日）"],
-          [[r.item.number, r.item.title, r.item.lead_unit.name, r.item.responsible.name, _dt(r.item.due_at),
+          [[r.item.number, r.item.title, r.item.lead_unit.name, r.item.responsible.name, cn_datetime(r.item.due_at),
             f"{r.days:.1f}"] for r in b.overdue])
     para("三、停滞事项", size=14, bold=True)
     table(["督办编号", "督办事项", "牵头单位", "未报送进展起始", "标记停滞", "已报告领导", "目前情况"],
-          [[r.item.number, r.item.title, r.item.lead_unit.name, _d(r.since), _d(r.stalled_at),
-            "、".join(r.escalated_to), f"{_d(r.cleared_at)}已报送进展" if r.cleared_at else "仍未报送进展"]
+          [[r.item.number, r.item.title, r.item.lead_unit.name, cn_date(r.since), cn_date(r.stalled_at),
+            "、".join(r.escalated_to), f"{cn_date(r.cleared_at)}已报送进展" if r.cleared_at else "仍未报送进展"]
            for r in b.stalled])
     para("四、迟报且未说明原因的反馈", size=14, bold=True)
     table(["督办编号", "督办事项", "报送单位", "报送人", "类别", "应报时间", "实际报送时间"],
-          [[r.item.number, r.item.title, r.unit.name, r.reported_by.name, r.get_kind_display(), _dt(r.due_at),
-            _dt(r.reported_at)] for r in b.late_without_reason])
+          [[r.item.number, r.item.title, r.unit.name, r.reported_by.name, r.get_kind_display(), cn_datetime(r.due_at),
+            cn_datetime(r.reported_at)] for r in b.late_without_reason])
     para("五、各单位按时报送率", size=14, bold=True)
     table(["单位", "应报次数", "按时报送", "迟报", "逾期未报", "按时报送率"],
           [[r.unit.name, r.expected, r.on_time, r.late, r.missing, r.rate_display] for r in b.rates])

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import errorbook_views, views
+from . import views
+from .errorbook import views as errorbook_views
 
 app_name = "supervision"
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("new/", views.open_item, name="open"),
     path("bulletin/", views.bulletin_page, name="bulletin"),
     path("bulletin/download", views.bulletin_download, name="bulletin_download"),
-    # The error book (错题本, errorbook_views).
+    # The error book (错题本, supervision/errorbook/views.py).
     path("errorbook/", errorbook_views.weekly, name="errorbook"),
     path("errorbook/export.xlsx", errorbook_views.export, name="errorbook_export"),
     path("errorbook/print/", errorbook_views.print_report, name="errorbook_print"),

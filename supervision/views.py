@@ -18,9 +18,9 @@ from flow.models import Opinion
 from gongwen.errors import DomainError, NotFound
 from org.models import Person, Unit
 from org.selectors import leaders
-from web.excel import ledger_xlsx
-from web.templatetags.gongwen import cn_datetime
-from web.views.common import paginate, person_required, refuse
+from ui.dates import cn_datetime
+from ui.excel import ledger_xlsx
+from ui.views import paginate, person_required, refuse, run_service
 
 from . import access, bulletin, selectors, services
 from .forms import OpenForm
@@ -191,12 +191,8 @@ def item_op(request, pk, op):
         raise Http404()
     person = request.person
     obj = _item_or_404(person, pk)
-    try:
-        messages.success(request, handler(request, person, obj))
-    except NotFound:
-        raise Http404(access.ITEM_NOT_FOUND) from None
-    except DomainError as exc:
-        refuse(request, exc)
+    run_service(request, lambda: handler(request, person, obj), not_found=access.ITEM_NOT_FOUND,
+                success=lambda message: message)
     return redirect("supervision:item", pk=obj.pk)
 
 
@@ -228,15 +224,13 @@ def open_item(request):
         initial["instructed_by"] = person.pk
     form = OpenForm(request.POST or None, agency=person.agency, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            created = services.open_item(actor=person, agency=person.agency, data=form.to_data(document, opinion))
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已立项督办：{created.number}《{created.title}》，已通知责任人{created.responsible.name}。")
-            return redirect("supervision:item", pk=created.pk)
+        done = run_service(request, lambda: services.open_item(actor=person, agency=person.agency,
+                                                              data=form.to_data(document, opinion)),
+                           not_found=True,
+                           success=lambda created: f"已立项督办：{created.number}《{created.title}》，"
+                                                   f"已通知责任人{created.responsible.name}。")
+        if done:
+            return redirect("supervision:item", pk=done.result.pk)
     instructions = []
     if document is not None:
         instructions = list(Opinion.objects.filter(document=document, node_kind__in=services.INSTRUCTION_NODES)

@@ -15,12 +15,12 @@ import pytest
 from django.utils import timezone
 
 from documents.access import can_view, may_receive, visible_documents
-from documents.services import IncomingData, register_incoming, submit_direct
 from drafting import services as drafting
 from drafting.tests.test_services import draft_data, with_body
 from flow import services as flow
 from flow.models import Task, TaskRole, TaskStatus
 from gongwen.errors import NotFound, PermissionDenied
+from incoming.services import IncomingData, register_incoming, submit_direct
 from org import services as org
 from secrecy.tests.build import clear, people, register
 from tests.helpers import open_task, refused
@@ -146,8 +146,8 @@ def test_a_classified_document_never_enters_through_ordinary_intake(office, inta
         with refused("密件登记"):
             submit_direct(actor=o.handler_b, agency=o.gov, leader=o.leader_a, data=data)
     else:
-        from documents.services import register_at_node
         from flow.models import NodeKind
+        from incoming.services import register_at_node
 
         plain = submit_direct(actor=o.handler_b, agency=o.gov, leader=o.leader_a, data=IncomingData(
             title="关于重要目标防护的请示", doc_type="请示", sender_name="综合二处"))

@@ -91,7 +91,7 @@ def test_the_template_check_lets_safe_markup_through(snippet):
 def test_the_walk_sees_the_project_templates():
     names = {p.relative_to(ROOT).as_posix() for p in project_templates()}
     assert "web/templates/web/base.html" in names
-    assert "web/templates/web/drafting/form.html" in names
+    assert "drafting/templates/drafting/form.html" in names
     assert len(names) > 100
 
 

@@ -35,8 +35,8 @@ from audit.models import AuditEvent
 from gongwen.errors import DomainError, PermissionDenied
 from org import security
 from org.checks import demo_password_errors, refuse_demo_passwords
-from org.demo import DEMO_PASSWORD
 from org.models import PasswordRecord
+from org.passwords import DEMO_PASSWORD
 from tests.auth import give_totp, sign_in, totp_code
 from tests.browser import PASSWORD
 from tests.helpers import refused

@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from api.tests.helpers import ApiClient
 from deadlines.notify import notify
-from documents.services import IncomingData, register_incoming
 from exchange.tests.builders import dept_secretary, send
 from flow.models import Task, TaskStatus
+from incoming.services import IncomingData, register_incoming
 from org import services as org
 from secrecy.models import ClassifiedCopy
 from secrecy.tests.build import people, register

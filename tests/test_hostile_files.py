@@ -33,11 +33,11 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringO
 
 from api.tests.helpers import ApiClient
 from documents.models import FileVersion
-from documents.services import IncomingData, register_incoming
 from drafting import services as drafting
 from exchange.models import ExchangePackage
 from gongwen import safezip
 from gongwen.errors import DomainError
+from incoming.services import IncomingData, register_incoming
 from search.extract import extract
 from tests.auth import sign_in
 from tests.helpers import diff, snapshot
@@ -607,7 +607,7 @@ READERS = {"zipfile.ZipFile", "zipfile.PyZipFile", "docx.Document", "docx.api.Do
 # Modules that only *write* ZIPs, each with what it writes; their calls must be in a write mode.
 WRITERS = {
     "archive/services.py": "the archive transfer package (移交包)",
-    "exchange/package.py": "the exported 外部交换包 (its reading goes through safezip)",
+    "exchange/packages/envelope.py": "the exported 外部交换包 (its reading goes through safezip)",
     "drafting/render.py": "the rendered GB/T 9704 DOCX (docx.Document() of python-docx's own template)",
     "supervision/bulletin.py": "the 督查通报 DOCX (likewise)",
 }

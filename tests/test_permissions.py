@@ -23,18 +23,12 @@ from audit.models import AuditEvent
 from documents.access import can_view, get_visible, visible_documents
 from documents.models import Document
 from documents.selectors import registry
-from documents.services import (
-    IncomingData,
-    read_version,
-    register_at_node,
-    register_incoming,
-    submit_direct,
-    upload_file,
-)
+from documents.services import read_version, upload_file
 from flow import selectors
 from flow import services as flow
 from flow.models import Decision, HistoryEvent, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError, NotFound, PermissionDenied
+from incoming.services import IncomingData, register_at_node, register_incoming, submit_direct
 from org.models import Person
 from org.services import create_delegation
 from tests.helpers import open_task, refused

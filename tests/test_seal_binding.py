@@ -17,7 +17,7 @@ stands, naming what differs (sealing.services.current_seal_blocker, the one chec
   sign-off.
 
 Most 成品 here are uploaded by the office (documents.services.upload_file; a small PDF laid
-out like a document, org.demo.demo_pdf, with the 成文日期 the seal is placed on), so that
+out like a document, demo.pdf.demo_pdf, with the 成文日期 the seal is placed on), so that
 the property test does not wait on LibreOffice; the defect scenario renders them for real.
 """
 
@@ -42,6 +42,7 @@ from hypothesis.stateful import (
 )
 
 from audit.models import AuditEvent
+from demo.pdf import demo_pdf
 from documents.models import Document, DocumentFile, FileVersion, Recipient
 from documents.services import upload_file
 from drafting import body, compose, gates, output
@@ -52,7 +53,6 @@ from exchange.services import dispatch, sealed_file
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError, GateClosed
-from org.demo import demo_pdf
 from sealing import services as sealing
 from sealing.models import SealUse, SealVoid
 from sealing.tests.chain import draft_data, seal_for, series_for, to_seal, with_body
@@ -224,7 +224,7 @@ def test_dispatch_refuses_after_a_change_that_bypassed_the_services(office):
 
 
 def test_no_external_exchange_package_of_a_file_that_is_not_the_one_sealed(office):
-    from exchange import package
+    from exchange.packages import services as package
 
     o = office
     document, _, use = sealed(o)

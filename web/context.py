@@ -7,9 +7,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from deadlines.models import Notification
+from deadlines.overdue import OVERDUE_POSTS
 from flow.models import Task, TaskRole, TaskStatus
 from flow.selectors import held_by
-from org.models import LEADER_POSTS, OFFICE_POSTS, AdminRole, Delegation, PostKind
+from org.models import OFFICE_POSTS, AdminRole, Delegation, PostKind
 from stats.access import NAV_POSTS as STATS_POSTS
 
 
@@ -36,8 +37,8 @@ def navigation(request):
         "can_stats": not person.admin_role and bool(kinds & STATS_POSTS),
         "inbox": 0,
         "toread": 0,
-        # 逾期与临期 (deadlines.overdue.OVERDUE_POSTS): office staff, supervisors, leaders.
-        "can_overdue": not person.admin_role and bool(kinds & {*OFFICE_POSTS, PostKind.SUPERVISOR, *LEADER_POSTS}),
+        # 逾期与临期: office staff, supervisors, leaders (deadlines.overdue decides, not this menu).
+        "can_overdue": not person.admin_role and bool(kinds & set(OVERDUE_POSTS)),
         "unread": 0,
     }
     if not person.admin_role:

@@ -7,7 +7,7 @@ probe. The API refuses them in its schemas; this does the same for the pages.
 
 import re
 
-from gongwen import error_pages
+from . import error_pages
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

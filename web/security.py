@@ -27,16 +27,16 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from gongwen.json_errors import json_error
 from org import passwords
 from org import security as auth_security
 
 SEEN = "gw_seen"  # epoch seconds of the session's last request
-PASSWORD_CHANGE = "gw_password_change"  # noqa: S105 - a session key: why the password must be changed
 SECOND_FACTOR = "gw_second_factor"  # the person had an authenticator when signing in
 SEEN_RESOLUTION = 60  # seconds: the last activity is written at most this often
 
@@ -54,7 +54,7 @@ def begin_session(request, user, raw_password: str | None) -> str | None:
     state = passwords.password_state(user, raw_password)
     request.session[SEEN] = _now()
     if state.change_reason:
-        request.session[PASSWORD_CHANGE] = state.change_reason
+        request.session[passwords.PASSWORD_CHANGE] = state.change_reason
     device = auth_security.totp_device(user)
     if device is not None:
         request.session[SECOND_FACTOR] = True
@@ -107,7 +107,7 @@ def pending_step(request) -> Step | None:
     if (mandatory or flagged) and not is_verified(user):
         if auth_security.totp_device(user) is not None:
             return VERIFY
-    if request.session.get(PASSWORD_CHANGE):
+    if request.session.get(passwords.PASSWORD_CHANGE):
         return PASSWORD
     if mandatory and not is_verified(user):
         return SETUP
@@ -116,13 +116,7 @@ def pending_step(request) -> Step | None:
 
 def _refusal(request, step: Step) -> HttpResponse:
     """The API's answer to a caller with a step to finish: JSON like every API error."""
-    try:
-        from api.errors import json_error
-
-        return json_error(request, 403, step.api_message, step.code)
-    except ImportError:  # pragma: no cover - the API's error helper moved
-        return JsonResponse({"detail": step.api_message, "code": step.code}, status=403,
-                            json_dumps_params={"ensure_ascii": False})
+    return json_error(request, 403, step.api_message, step.code)
 
 
 def _to_page(request, url: str) -> HttpResponse:

@@ -1,4 +1,6 @@
-from django.urls import path
+from django.urls import include, path
+
+from exchange import views as exchange_views
 
 from .views import (
     account,
@@ -6,9 +8,7 @@ from .views import (
     admin_flow,
     admin_org,
     documents,
-    drafting,
     duty,
-    joint,
     lists,
     operations,
     registry,
@@ -41,32 +41,21 @@ urlpatterns = [
     path("registry/export.xlsx", registry.export, name="registry_export"),
     path("registry/print/", registry.print_ledger, name="registry_print"),
     path("registry/returns/", registry.returns, name="returns"),
-    # documents
-    path("documents/new/", documents.register, name="document_new"),
-    path("documents/direct/", documents.direct, name="document_direct"),
+    # 收文登记 and 直送件 — the incoming app's pages (incoming/urls.py), included here so that their
+    # names stay in the web namespace (web:document_new, web:document_direct)
+    path("", include("incoming.urls")),
+    # the document page, its processing slip, files and operations
     path("documents/<int:pk>/", documents.detail, name="document"),
     path("documents/<int:pk>/slip/", documents.slip, name="document_slip"),
     path("documents/<int:pk>/files/<int:version_id>/", documents.file_version, name="document_file"),
     path("documents/<int:pk>/upload/", documents.upload, name="document_upload"),
     path("documents/<int:pk>/op/<slug:op>/", operations.operate, name="document_op"),
-    # 发文: 拟稿, 正文, the outgoing actions, 发文稿纸, 发文登记簿
-    path("drafts/new/", drafting.draft_new, name="draft_new"),
-    path("documents/<int:pk>/draft/", drafting.draft_edit, name="draft_edit"),
-    path("documents/<int:pk>/body/", drafting.draft_body, name="draft_body"),
-    path("documents/<int:pk>/body/upload/", drafting.draft_upload, name="draft_upload"),
-    path("documents/<int:pk>/body/diff/", drafting.draft_diff, name="draft_diff"),
-    path("documents/<int:pk>/issue/<slug:op>/", drafting.act, name="outgoing_op"),
-    path("documents/<int:pk>/drafting-slip/", drafting.drafting_slip, name="drafting_slip"),
-    path("documents/<int:pk>/files/<int:version_id>/page-<int:page>.png", drafting.pdf_page, name="pdf_page"),
-    path("documents/<int:pk>/joint-signoff-requests/", joint.joint_request, name="joint_request"),
-    path("joint-signoffs/", joint.joint_list, name="joint_list"),
-    path("joint-signoffs/<int:pk>/", joint.joint_detail, name="joint_detail"),
-    path("joint-signoffs/<int:pk>/page-<int:page>.png", joint.joint_page, name="joint_page"),
-    path("joint-signoffs/<int:pk>/<slug:op>/", joint.joint_act, name="joint_act"),
-    path("outgoing/ledger/", drafting.ledger, name="outgoing_ledger"),
-    path("outgoing/ledger/print/", drafting.ledger_print, name="outgoing_ledger_print"),
-    path("outgoing/ledger/export.xlsx", drafting.ledger_export, name="outgoing_ledger_export"),
-    path("outgoing/ledger/<int:issued_id>/void/", drafting.void, name="outgoing_void"),
+    # 发文: 拟稿, 正文, the outgoing actions, 发文稿纸, 会签签发, 发文登记簿 — the drafting app's pages
+    # (drafting/urls.py), included here so that their names stay in the web namespace (web:draft_new …)
+    # 分发 from the 发文办理 panel is the exchange's (above drafting): the same URL as web:outgoing_op
+    # with op "dispatch", matched here first
+    path("documents/<int:pk>/issue/dispatch/", exchange_views.dispatch),
+    path("", include("drafting.urls")),
     # 值班表 (everyone of the agency; the office arranges it)
     path("duty/", duty.roster, name="duty"),
     path("duty/<int:shift_id>/remove/", duty.remove, name="duty_remove"),

@@ -82,10 +82,8 @@ def change_password(request, payload: PasswordChangeIn):
     record = auth_security.change_password(actor=me, old_password=payload.old_password,
                                            new_password=payload.new_password, request=request)
     if getattr(request, "api_token", None) is None and request.user.is_authenticated:
-        from web.security import PASSWORD_CHANGE
-
         update_session_auth_hash(request, record.user)
-        request.session.pop(PASSWORD_CHANGE, None)
+        request.session.pop(passwords.PASSWORD_CHANGE, None)
     return {"changed_at": record.set_at, "expires_at": record.set_at + passwords.max_age()}
 
 

@@ -1,6 +1,7 @@
-"""Documents: register, submit directly to a leader, the visible list, the document page
-(elements, processing slip, holders, what I may do), history, files; and the two
-document-level operations of the office, circulate (传阅) and reject (退文)."""
+"""Documents: the visible list, the document page (elements, processing slip, holders, what
+I may do), history, files; and the two document-level operations of the office, circulate
+(传阅) and reject (退文). 登记 (POST /documents, on this router) and 直送件 are the incoming
+app's endpoints, in incoming.py."""
 
 from urllib.parse import quote
 
@@ -15,18 +16,15 @@ from documents.models import DocumentFile, FileVersion
 from flow import selectors as flow_selectors
 from flow import services as flow
 from gongwen.errors import NotFound
-from supervision.errorbook import check_category
+from supervision.errorbook.services import check_category
 
 from ..common import (
     ERRORS_READ,
     ERRORS_WRITE,
     PathId,
-    agency_ref,
     caller,
-    incoming_data,
     operation_out,
     page,
-    person_ref,
     persons_ref,
     visible_document,
 )
@@ -34,8 +32,6 @@ from ..errors import error_responses
 from ..schemas import (
     CONTROL_CHARACTERS,
     CirculateIn,
-    DirectIn,
-    DocumentDetailOut,
     DocumentFilterIn,
     DocumentPage,
     DocumentPageOut,
@@ -44,7 +40,6 @@ from ..schemas import (
     Id,
     OperationOut,
     Paging,
-    RegisterIn,
     RejectIn,
     UploadOut,
 )
@@ -101,28 +96,6 @@ def actions(document, available) -> list[dict]:
         result.append({"operation": "reject", "label": "退文", "method": "POST",
                        "path": f"{prefix}/documents/{document.pk}/reject"})
     return result
-
-
-# --- register ---------------------------------------------------------------------------------
-
-
-@router.post("", response={201: DocumentDetailOut, **error_responses(*ERRORS_WRITE)},
-             summary="登记收文（文书、机要员）",
-             description="签收并登记手中的来文，取得收文编号，送初审。致领导个人的来文标记为直送件，进入办公室。")
-def register_incoming(request, payload: RegisterIn):
-    me = caller(request)
-    agency = agency_ref(payload.agency_id) or me.agency
-    return Status(201, document_services.register_incoming(actor=me, agency=agency, data=incoming_data(payload)))
-
-
-@router.post("/direct", response={201: DocumentDetailOut, **error_responses(*ERRORS_WRITE)},
-             summary="直送领导（进入办公室签收队列）",
-             description="直送领导的公文不进领导待办，而是作为直送件进入办公室签收，记录报送人（C04）。")
-def submit_direct(request, payload: DirectIn):
-    me = caller(request)
-    leader = person_ref(payload.leader_id, "领导")
-    return Status(201, document_services.submit_direct(actor=me, agency=leader.agency, leader=leader,
-                                                       data=incoming_data(payload)))
 
 
 # --- read -------------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from documents.access import visible_documents
-from documents.models import Document, DocumentFile, FileVersion, IssuedNumber, NumberSeries
+from documents.models import Document, DocumentFile, FileVersion, NumberSeries
 from drafting import compose, diff
 from drafting import services as drafting
 from drafting.gates import current_body
 from drafting.models import CheckOverride, SignOff
+from drafting.selectors import NumberFilters, issued_numbers
 from flow.models import Task
 from gongwen.errors import NotFound
 
@@ -293,9 +294,9 @@ def _body_version(document: Document, pk: int) -> FileVersion:
     return version
 
 
-def _issued_queryset(person):
-    return (IssuedNumber.objects.filter(document__in=visible_documents(person))
-            .select_related("series", "document", "allocated_by", "voided_by"))
+def _issued_queryset(person, filters: NumberFilters | None = None):
+    """The 发文登记簿 as the page reads it (drafting.selectors.issued_numbers)."""
+    return issued_numbers(person, filters)
 
 
 # --- the drafting form -----------------------------------------------------------------------
@@ -434,13 +435,8 @@ def number(request, task_id: PathId, payload: NumberIn):
 @router.get("/numbers", response={200: NumberPage, **error_responses(401, 422)}, summary="发文字号登记簿",
             description="已取得的发文字号（含作废的及其理由），按代字、年度筛选。")
 def numbers(request, filters: Query[NumberFilterIn], paging: Query[Paging]):
-    qs = _issued_queryset(caller(request))
-    if filters.series_id is not None:
-        qs = qs.filter(series_id=filters.series_id)
-    if filters.year is not None:
-        qs = qs.filter(year=filters.year)
-    if filters.voided is not None:
-        qs = qs.filter(voided_at__isnull=not filters.voided)
+    qs = _issued_queryset(caller(request), NumberFilters(series_id=filters.series_id, year=filters.year,
+                                                         voided=filters.voided))
     qs = qs.order_by("series__sort_order", "series_id", "-year", "-seq")
     return {"total": qs.count(), "limit": paging.limit, "offset": paging.offset,
             "items": list(qs[paging.offset:paging.offset + paging.limit])}

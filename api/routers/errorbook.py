@@ -1,6 +1,6 @@
 """The error book (错题本, C14): entries with filters, the weekly report as JSON and
 recording a correction found in review (审核纠错). The same scope as the page
-(supervision.errorbook.visible_entries): office staff, supervisors and leaders read
+(supervision.errorbook.services.visible_entries): office staff, supervisors and leaders read
 their agency's book, a division head their unit's entries, nobody else."""
 
 from datetime import date, datetime
@@ -8,7 +8,7 @@ from datetime import date, datetime
 from ninja import Field, Query, Router, Schema, Status
 
 from documents.access import get_visible
-from supervision import errorbook
+from supervision.errorbook import services as errorbook
 from supervision.models import ErrorRecord
 
 from ..common import ERRORS_READ, ERRORS_WRITE, PathId, caller, page, unit_ref

@@ -10,9 +10,9 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from exchange import package as packages
-from exchange import package_receipts
 from exchange.models import Delivery, ExchangePackage
+from exchange.packages import receipts as package_receipts
+from exchange.packages import services as packages
 from gongwen.errors import NotFound
 from gongwen.uploads import read_upload
 

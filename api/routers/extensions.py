@@ -3,7 +3,7 @@ date agreed), the office's pending list, and a document's lateness and holders.
 
 Each endpoint checks that the task, document or request is on a document the caller may
 see (else the same 404 as a missing one), then calls one service of
-``deadlines.extensions`` (or a selector of ``deadlines.lateness``), which checks who may
+``deadlines.extensions.services`` (or a selector of ``deadlines.lateness``), which checks who may
 act and answers refusals in Chinese, writing nothing.
 """
 
@@ -12,8 +12,8 @@ from datetime import datetime
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from deadlines import extensions as services
 from deadlines import lateness
+from deadlines.extensions import services
 from deadlines.models import Extension
 from deadlines.services import calendar_for
 from documents.access import visible_documents

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema
 
-from documents.access import get_visible
+from documents.access import can_view, get_visible
 from gongwen.errors import NotFound
 from secrecy import access, selectors
 from secrecy import services as secrecy
@@ -211,7 +211,7 @@ def _destruction(me, d: Destruction) -> dict:
 
 def _copy(me, copy_id: int) -> ClassifiedCopy:
     copy = ClassifiedCopy.objects.filter(pk=copy_id).select_related("document", "holder").first()
-    if copy is None or not access.may_read(me, copy.document):
+    if copy is None or not can_view(me, copy.document):
         raise NotFound(COPY_NOT_FOUND)
     return copy
 

@@ -1,20 +1,19 @@
 """My tasks (待办, 待阅, 已办) and every operation on a task. Each operation checks that
 the task is on a document the caller may see (else the same 404 as a missing task),
-then calls the one engine service that does it."""
+then calls the one engine service that does it. The operations of other apps on a task are
+in their routers (登记: incoming.py; 签发, 编号: drafting.py; 用印: sealing.py; 分发: exchange.py)."""
 
 from ninja import Query, Router
 
-from documents import services as document_services
 from flow import selectors
 from flow import services as flow
 from flow.models import Task
-from supervision.errorbook import check_category
+from supervision.errorbook.services import check_category
 
 from ..common import (
     ERRORS_WRITE,
     PathId,
     caller,
-    incoming_data,
     operation_out,
     page,
     person_ref,
@@ -32,7 +31,6 @@ from ..schemas import (
     OperationOut,
     OpinionIn,
     Paging,
-    RegisterAtNodeIn,
     ResolveIn,
     ReturnIn,
     SendOnIn,
@@ -173,14 +171,3 @@ def read_back(request, task_id: PathId, payload: OpinionIn):
     visible_task_id(me, task_id)
     task = flow.read_back(task_id, actor=me, opinion=payload.opinion)
     return operation_out(task.document_id, tasks=[task])
-
-
-@router.post("/{task_id}/register", response={200: OperationOut, **error_responses(*ERRORS_WRITE)},
-             summary="登记（签收队列中的来文）", description="核对、补正要素，拒收越级件，编收文编号后送初审。")
-def register(request, task_id: PathId, payload: RegisterAtNodeIn):
-    me = caller(request)
-    visible_task_id(me, task_id)
-    document = document_services.register_at_node(
-        task_id, actor=me, data=incoming_data(payload.data) if payload.data is not None else None,
-        opinion=payload.opinion)
-    return operation_out(document.pk, tasks=[Task.objects.get(pk=task_id)])

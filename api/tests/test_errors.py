@@ -1,8 +1,8 @@
 """Refusals as JSON: domain errors keep their status and Chinese message; malformed
 requests are 422 with a Chinese sentence naming the field."""
 
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming
 
 from .helpers import changed_tables, has_chinese, open_task, snapshot
 

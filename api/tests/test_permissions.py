@@ -15,9 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from documents.models import Document, FileVersion
-from documents.services import IncomingData, register_incoming, submit_direct, upload_file
+from documents.services import upload_file
 from flow import services as flow
 from flow.models import Activation, Task, TaskStatus
+from incoming.services import IncomingData, register_incoming, submit_direct
 from org.models import Delegation, Post
 from org.services import create_delegation
 from tests.factories import PersonFactory, UserFactory

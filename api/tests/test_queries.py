@@ -4,8 +4,8 @@ they return (no query per row)."""
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming
 
 from .helpers import open_task
 

@@ -42,8 +42,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 from api.api import api as gongwen_api  # noqa: E402
 from api.schemas import LocalDateTime  # noqa: E402
-from documents.services import IncomingData, register_incoming  # noqa: E402
 from flow import services as flow  # noqa: E402
+from incoming.services import IncomingData, register_incoming  # noqa: E402
 
 from .helpers import open_task  # noqa: E402
 

@@ -7,9 +7,9 @@ import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from documents.services import IncomingData, register_incoming, submit_direct
 from flow import services as flow
 from flow.models import PhraseBook
+from incoming.services import IncomingData, register_incoming, submit_direct
 
 from .helpers import open_task
 

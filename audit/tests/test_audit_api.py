@@ -8,8 +8,8 @@ from django.db import connection
 from api.tests.helpers import changed_tables, has_chinese, snapshot
 from audit import checkpoints as cp
 from audit.models import AuditEvent, AuditHead
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming
 from org import services as org
 from tests.helpers import open_task
 

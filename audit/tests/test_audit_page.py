@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from audit import checkpoints as cp
 from audit.models import AuditEvent, AuditHead
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming
 from org import services as org
 from org.models import Person
 from tests.helpers import open_task

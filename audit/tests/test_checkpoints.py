@@ -25,9 +25,9 @@ from audit.models import AuditEvent, AuditHead
 from audit.services import verify_chain
 from audit.tasks import scheduled_checkpoint
 from audit.verification import retention_days, verify_audit
+from gongwen import crypto
 from gongwen.errors import PermissionDenied
 from org import services as org
-from sealing import crypto
 from tests.helpers import refused
 
 TABLE = AuditEvent._meta.db_table

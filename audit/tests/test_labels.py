@@ -92,23 +92,3 @@ def test_values_are_rendered_in_words(office):
     assert text["unit"] == f"所在处室：{o.div_a.name}（原值）"  # the target model's own verbose_name
     assert labels.changes(None, None) == []
     assert str(labels.changes(None, ["a", "b"])[0]) == "内容：a、b"
-
-
-@pytest.mark.django_db
-@pytest.mark.demo_content
-def test_every_event_of_the_demo_reads_in_chinese():
-    """The demo office is loaded through the real services (several hundred events of most
-    kinds): every event renders with a Chinese action, target and field names, and no raw
-    dict or list reaches the page."""
-    from django.core.management import call_command
-
-    call_command("load_demo")
-    events = labels.annotate(AuditEvent.objects.order_by("seq"))
-    assert len(events) > 300
-    for e in events:
-        assert e.action in labels.ACTIONS, e.action
-        assert labels.target_type_label(e.target_type) != "其他对象", e.target_type
-        for c in e.changes:
-            assert HAN.search(c.label), (e.action, c.key)
-            for value in (c.old, c.new):
-                assert value is None or not re.search(r"[{\[]['\"]", value), (e.action, c.key, value)

@@ -8,7 +8,7 @@ from api.tests.helpers import ApiClient
 from audit import refusals
 from audit.models import AccessRefusal, AuditEvent, AuditHead
 from audit.services import verify_chain
-from documents.services import IncomingData, register_incoming
+from incoming.services import IncomingData, register_incoming
 from tests.auth import sign_in
 
 pytestmark = pytest.mark.django_db

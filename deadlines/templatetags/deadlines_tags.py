@@ -40,7 +40,7 @@ def deadlines_panel(context, document):
 @register.inclusion_tag("deadlines/_extensions_panel.html", takes_context=True)
 def extensions_panel(context, document):
     """Extensions (延期), lateness against the original and the extended due time, and
-    every holder with how long they held it (deadlines.extension_views.panel_context)."""
-    from deadlines.extension_views import panel_context
+    every holder with how long they held it (deadlines.extensions.views.panel_context)."""
+    from deadlines.extensions.views import panel_context
 
     return panel_context(document, context.get("request"))

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from deadlines.services import sender_deadline
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import Task, TaskRole, TaskStatus
+from incoming.services import IncomingData, register_incoming
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -8,12 +8,11 @@ from django.test import Client
 
 from api.tests.helpers import ApiClient
 from audit.models import AuditEvent
-from deadlines.models import CalendarDay, CalendarYear, ReminderPolicy, TimeLimitRule, WorkingHours
 from deadlines.services import calendar_for
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (CalendarYear, CalendarDay, WorkingHours, TimeLimitRule, ReminderPolicy, AuditEvent)
 YEAR_2027 = {"year": 2027, "notice": "国务院办公厅关于2027年部分节假日安排的通知",
              "holidays": [{"start": "2027-01-01", "end": "2027-01-03", "name": "元旦"},
                           {"start": "2027-02-06", "end": "2027-02-13", "name": "春节"},
@@ -26,7 +25,8 @@ RULE = {"name": "签收（本机关加急件）", "scope": "node", "node_kind": 
 
 
 def state() -> dict:
-    return {m.__name__: list(m.objects.order_by("pk").values()) for m in TABLES}
+    """Every table the project writes (tests.helpers), to show a refusal wrote nothing."""
+    return snapshot()
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from deadlines.models import CalendarYear  # noqa: E402
 from deadlines.tests.test_notice import NOTICE_2027  # noqa: E402
-from documents.services import IncomingData, register_incoming  # noqa: E402
 from flow.models import Task  # noqa: E402
+from incoming.services import IncomingData, register_incoming  # noqa: E402
 from org.models import DutyShift  # noqa: E402
 from tests.browser import ARGS, CHROMIUM, SHOTS  # noqa: E402
 from tests.browser import login as _login

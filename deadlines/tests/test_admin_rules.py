@@ -9,25 +9,24 @@ import pytest
 from audit.models import AuditEvent
 from deadlines import rules
 from deadlines.models import (
-    CalendarDay,
     CalendarYear,
     LimitScope,
     LimitUnit,
     ReminderPolicy,
     TimeLimitRule,
-    WorkingHours,
 )
 from deadlines.services import DayRange, calendar_for, enter_year, rule_for, set_day, set_working_hours
 from documents.models import Document
 from gongwen.errors import DomainError, PermissionDenied
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (CalendarYear, CalendarDay, WorkingHours, TimeLimitRule, ReminderPolicy, AuditEvent)
 
 
 def state() -> dict:
-    return {m.__name__: list(m.objects.order_by("pk").values()) for m in TABLES}
+    """Every table the project writes (tests.helpers), to show a refusal wrote nothing."""
+    return snapshot()
 
 
 @contextmanager

@@ -10,9 +10,9 @@ import time_machine
 from deadlines import reminders
 from deadlines import services as deadlines
 from deadlines.models import LimitScope, LimitUnit, ReminderKind, TimeLimitRule
-from documents.services import IncomingData, register_incoming, submit_direct
 from flow import services as flow
 from flow.models import NodeKind, Task, TaskStatus
+from incoming.services import IncomingData, register_incoming, submit_direct
 from tests.helpers import open_task
 
 SH = ZoneInfo("Asia/Shanghai")

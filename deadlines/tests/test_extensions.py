@@ -10,15 +10,15 @@ import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from deadlines import extensions as ext_services
 from deadlines import lateness, reminders
+from deadlines.extensions import services as ext_services
 from deadlines.models import Extension, Notification
 from deadlines.services import sender_deadline
 from documents.models import Document
-from documents.services import IncomingData, register_incoming, submit_direct
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Task, TaskRole, TaskStatus
 from gongwen.errors import Conflict, NotFound, PermissionDenied
+from incoming.services import IncomingData, register_incoming, submit_direct
 from org.models import Delegation
 from tests import helpers
 from tests.factories import person

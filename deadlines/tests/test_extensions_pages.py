@@ -169,7 +169,7 @@ def test_panel_query_count_does_not_grow_with_history(client, office, doc, clock
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from deadlines import extensions as ext_services
+    from deadlines.extensions import services as ext_services
 
     o = office
     c = login(client, o.director)

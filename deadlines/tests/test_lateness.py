@@ -8,8 +8,8 @@ import time_machine
 
 from deadlines import lateness
 from documents.models import Document, Status
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming
 from tests.helpers import open_task
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -17,19 +17,19 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from api.tests.helpers import ApiClient
-from deadlines import extensions as ext_services
 from deadlines import pending
 from deadlines import services as deadlines
+from deadlines.extensions import services as ext_services
 from deadlines.models import CalendarYear, Notification, PendingDueAlert
 from deadlines.notice import enter_notice
 from deadlines.tasks import scan_deadlines
 from deadlines.tests.test_notice import NOTICE_2027
 from documents.models import Document
-from documents.services import IncomingData, register_incoming, submit_direct
 from exchange.tests.builders import send, sign_for, task_of
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Task, TaskStatus
 from gongwen.errors import DomainError
+from incoming.services import IncomingData, register_incoming, submit_direct
 from tests.auth import sign_in
 from tests.helpers import open_task
 

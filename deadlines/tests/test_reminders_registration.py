@@ -37,7 +37,7 @@ def test_noon_is_the_agency_end_of_morning(short_hours, client):
     assert timezone.localtime(doc.sender_deadline) == at(2026, 3, 9, 11, 30)
     assert doc.needs_proxy_draft and not doc.is_emergency_report
     # The form shown again at the 登记 node reads it back as 上午下班前.
-    from web.forms import IncomingForm
+    from incoming.forms import IncomingForm
 
     initial = IncomingForm.initial_from(doc)
     assert initial["deadline_kind"] == "noon" and initial["needs_proxy_draft"] is True

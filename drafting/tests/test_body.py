@@ -213,7 +213,7 @@ def test_a_classified_draft_has_no_electronic_body_outside_a_classified_network(
     o.handler_a.save(update_fields=["clearance"])
     document = new_draft(o, secrecy="秘密", secrecy_term="1年", publicity="不予公开", publicity_reason="涉密")
     settings.CLASSIFIED_DEPLOYMENT = False
-    with refused_all("不是涉密网"):  # the one refusal: secrecy.policy.refuse_electronic
+    with refused_all("不是涉密网"):  # the one refusal: documents.classified.refuse_electronic
         body.save_structured(actor=o.handler_a, document=document, blocks=BLOCKS)
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from django import template
 
-from web.templatetags.gongwen import cn_datetime
+from ui.dates import cn_datetime
 
-from .. import package as packages
-from .. import package_receipts
 from ..models import ExchangePackage
+from ..packages import envelope
+from ..packages import receipts as package_receipts
+from ..packages import services as packages
 
 register = template.Library()
 
@@ -32,7 +33,7 @@ def package_panel(context, document):
     if document is None or person is None or person.agency_id != document.agency_id:
         return {"show": False}
     nav = context.get("nav") or {}
-    office = nav.get("is_office") if nav.get("person") == person else packages._is_office(person, document.agency_id)
+    office = nav.get("is_office") if nav.get("person") == person else envelope.is_office(person, document.agency_id)
     if not office:
         return {"show": False}
     rows = list(ExchangePackage.objects.filter(document=document).order_by("-at", "-id"))

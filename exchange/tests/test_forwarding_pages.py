@@ -9,7 +9,6 @@ from django.urls import reverse
 from api.tests.helpers import ApiClient
 from audit.models import AuditEvent
 from documents.models import Document
-from documents.services import IncomingData, register_at_node
 from exchange import access
 from exchange.models import Delivery
 from exchange.services import start_forwarding
@@ -17,6 +16,7 @@ from exchange.tests.builders import clerk_of, dept_secretary, send, sign_for, ta
 from flow import services as flow
 from flow.models import NodeKind
 from gongwen.errors import Conflict, PermissionDenied
+from incoming.services import IncomingData, register_at_node
 from tests.helpers import diff, open_task, refused, snapshot
 
 TITLE = "关于申请实施国道改线工程的请示"

@@ -1,4 +1,4 @@
-"""外部交换包 (exchange.package): export on one agency, import on another, and every way a
+"""外部交换包 (exchange.packages.services): export on one agency, import on another, and every way a
 package is refused.
 
 Setting up: the outgoing document of o.gov is built as exchange/tests/test_dispatch.py
@@ -29,13 +29,13 @@ from deadlines.models import Notification
 from documents import services as document_services
 from documents import storage
 from documents.models import Direction, Document, DocumentFile, FileVersion, Recipient, SlipKind
-from exchange import package as packages
 from exchange.models import Delivery, ExchangePackage, TrustedKey
+from exchange.packages import services as packages
 from exchange.services import dispatch
 from flow import services as flow
 from flow.models import NodeKind
+from gongwen import crypto
 from gongwen.errors import DomainError, NotFound, PermissionDenied
-from sealing import crypto
 from sealing import services as sealing
 from sealing.models import SealUse
 from tests.helpers import diff, open_task, refused, snapshot

@@ -1,4 +1,4 @@
-"""外部交换包 through the pages (exchange.package_views, the document page's panel) and the
+"""外部交换包 through the pages (exchange.packages.views, the document page's panel) and the
 API (api/routers/exchange_packages.py). The packages themselves are checked in
 test_package.py; here: who sees what, the upload and result pages, the JSON answers."""
 
@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from api.tests.helpers import ApiClient
-from exchange import package as packages
 from exchange.models import Delivery, ExchangePackage, TrustedKey
+from exchange.packages import services as packages
 from tests.auth import sign_in
 from tests.helpers import diff, snapshot
 

@@ -1,4 +1,4 @@
-"""回执包 (exchange.package_receipts): the agency that imported a package signs for the
+"""回执包 (exchange.packages.receipts): the agency that imported a package signs for the
 document and sends a signed receipt package back; the sender imports it and the outside
 delivery gets its signed receipt (source 外部交换回执).
 
@@ -13,9 +13,9 @@ import pytest
 
 from audit.models import AuditEvent
 from deadlines.models import Notification
-from exchange import package as packages
-from exchange import package_receipts as receipts
 from exchange.models import Delivery, ExchangePackage, Receipt
+from exchange.packages import receipts
+from exchange.packages import services as packages
 from exchange.services import dispatch
 from flow import services as flow
 from flow.models import NodeKind

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from api.tests.helpers import ApiClient  # noqa: E402
-from exchange import package as packages  # noqa: E402
+from exchange.packages import services as packages  # noqa: E402
 
 from .test_package import make_outgoing  # noqa: E402
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from deadlines.models import Notification
-from documents.services import SKIP_LEVEL_RULE, IncomingData, register_at_node, register_incoming
+from documents.services import SKIP_LEVEL_RULE
 from exchange import receipts, selectors
 from exchange.models import Delivery, Receipt
 from exchange.tests.builders import (
@@ -23,6 +23,7 @@ from exchange.tests.builders import (
 from flow import services as flow
 from flow.models import NodeKind
 from gongwen.errors import NotFound, PermissionDenied
+from incoming.services import IncomingData, register_at_node, register_incoming
 from tests.factories import person
 from tests.helpers import refused
 

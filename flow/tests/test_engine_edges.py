@@ -1,9 +1,9 @@
 """Edge cases of the engine found while property-testing it."""
 
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import Task, TaskStatus
 from gongwen.errors import Conflict
+from incoming.services import IncomingData, register_incoming
 from org.services import set_person_active
 from tests.factories import person
 from tests.helpers import open_task, open_tasks, refused

@@ -3,10 +3,10 @@
 import pytest
 
 from documents.models import Status
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import HistoryEvent, Opinion, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError, GateClosed
+from incoming.services import IncomingData, register_incoming
 
 
 def open_task(document, person, role=TaskRole.MAIN):

@@ -11,8 +11,8 @@ from django.test import Client
 
 from api.tests.helpers import ApiClient
 from audit.models import AuditEvent
-from documents.services import IncomingData, register_incoming
 from flow.models import HistoryAction, HistoryEvent, Task, TaskRole, TaskStatus
+from incoming.services import IncomingData, register_incoming
 from org.models import DutyShift
 from tests.factories import person
 

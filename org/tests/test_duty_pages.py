@@ -9,8 +9,8 @@ import pytest
 import time_machine
 
 from audit.models import AuditEvent
-from documents.services import IncomingData, register_incoming
 from flow.models import HistoryAction, HistoryEvent, Task, TaskRole, TaskStatus
+from incoming.services import IncomingData, register_incoming
 from org import duty
 from org.models import DutyShift
 from tests.auth import sign_in

@@ -12,11 +12,11 @@ import time_machine
 
 from deadlines.models import Notification
 from documents.access import can_view
-from documents.services import IncomingData, register_incoming, submit_direct
 from flow import selectors
 from flow import services as flow
 from flow.models import Activation, HistoryAction, HistoryEvent, Task, TaskRole, TaskStatus
 from gongwen.errors import DomainError
+from incoming.services import IncomingData, register_incoming, submit_direct
 from org import duty
 from tests.factories import person
 from tests.helpers import open_task

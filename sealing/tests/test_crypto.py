@@ -9,8 +9,8 @@ import gmalg
 import pytest
 from gmssl import sm2 as gm_sm2
 
+from gongwen import crypto
 from gongwen.errors import DomainError
-from sealing import crypto
 
 UID = b"1234567812345678"
 

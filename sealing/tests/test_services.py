@@ -15,9 +15,10 @@ from drafting import gates
 from drafting import services as drafting
 from drafting.render import soffice_path
 from flow.models import HistoryAction, HistoryEvent, NodeKind, TaskStatus
+from gongwen import crypto
 from gongwen.errors import GateClosed, NotFound, PermissionDenied
 from org.models import Post, PostKind
-from sealing import crypto
+from sealing import gates as sealing_gates
 from sealing import services as sealing
 from sealing.models import Seal, SealUse
 from sealing.stamp import text_lines
@@ -236,7 +237,7 @@ def test_sealing_writes_the_ledger_the_sealed_final_and_a_valid_signature(office
     assert AuditEvent.objects.filter(action="sealing.seal", target_id=str(use.pk)).exists()
     assert task.__class__.objects.get(pk=task.pk).status == TaskStatus.DONE
     assert open_task(document, o.clerk).node_kind == NodeKind.DISPATCH
-    assert gates.sealed(document, None) is None
+    assert sealing_gates.sealed(document, None) is None
     # verification
     assert sealing.verify(use, data) == {
         "intact": True, "sm3": use.sm3, "expected_sm3": use.sm3, "signature_valid": True,

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from deadlines.extensions import record_sender_agreement
-from documents.services import IncomingData, register_incoming, submit_direct
+from deadlines.extensions.services import record_sender_agreement
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming, submit_direct
 from tests.factories import person
 from tests.helpers import open_task
 

@@ -15,10 +15,10 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from deadlines.defaults import install as install_rules  # noqa: E402
 from deadlines.defaults import seed_calendar  # noqa: E402
 from deadlines.models import CalendarDay, CalendarYear, TimeLimitRule  # noqa: E402
-from documents.services import IncomingData, register_incoming  # noqa: E402
 from flow import services as flow  # noqa: E402
 from flow.defaults import install  # noqa: E402
 from flow.models import NodeDefinition, ProcessTemplate  # noqa: E402
+from incoming.services import IncomingData, register_incoming  # noqa: E402
 from stats import services  # noqa: E402
 from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS, new_context  # noqa: E402
 from tests.helpers import open_task  # noqa: E402

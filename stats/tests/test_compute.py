@@ -252,7 +252,7 @@ def test_nightly_schedule_and_command(march):
 def test_a_task_in_a_year_the_calendar_does_not_know_is_counted_not_timed(office):
     """Working time is measured only where the calendar knows the year; the task still
     counts as finished."""
-    from documents.services import IncomingData, register_incoming
+    from incoming.services import IncomingData, register_incoming
 
     with time_machine.travel(at(2030, 3, 4, 9, 0), tick=False):
         register_incoming(actor=office.clerk, agency=office.gov, data=IncomingData(

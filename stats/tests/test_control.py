@@ -11,9 +11,9 @@ import time_machine
 from openpyxl import load_workbook
 
 from documents.models import Direction, Document, IssuedNumber, NumberSeries, SlipKind, Status
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import Decision
+from incoming.services import IncomingData, register_incoming
 from stats import control, services
 from stats.control import GOVERNMENT, JOINT, NO_BASIS, OFFICE, agrees, name_of, periods
 from stats.tables import control_tables

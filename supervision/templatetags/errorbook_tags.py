@@ -3,7 +3,7 @@ whether a person's navigation shows the book."""
 
 from django import template
 
-from supervision import errorbook
+from supervision.errorbook import services as errorbook
 
 register = template.Library()
 

@@ -55,8 +55,8 @@ def supervise_fields(context, document, task):
 @register.inclusion_tag("supervision/_errors_panel.html", takes_context=True)
 def errors_panel(context, document):
     """Error-book entries (错题本) about this document, and the 记录审核纠错 form for its
-    reviewers (supervision.errorbook.panel)."""
-    from supervision import errorbook
+    reviewers (supervision.errorbook.services.panel)."""
+    from supervision.errorbook import services as errorbook
 
     request = context.get("request")
     return {"document": document, "request": request, "csrf_token": context.get("csrf_token"),

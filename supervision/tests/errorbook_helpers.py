@@ -3,9 +3,9 @@ engine to the node where a 退回 or 退文 happens."""
 
 from contextlib import contextmanager
 
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import Activation
+from incoming.services import IncomingData, register_incoming
 from supervision.models import ErrorRecord
 from tests.factories import person
 from tests.helpers import open_task, refused

@@ -7,42 +7,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from deadlines.models import Notification
 from deadlines.services import calendar_for
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from gongwen.errors import DomainError
+from incoming.services import IncomingData, register_incoming
 from org.models import Person
 from supervision import services
-from supervision.models import ItemInstruction, ProgressReport, SupervisionEvent, SupervisionItem
+from supervision.models import SupervisionItem
 from tests import helpers
 from tests.factories import person
 from tests.helpers import open_task
 from tests.office import Office
 
-MODELS = [SupervisionItem, ItemInstruction, ProgressReport, SupervisionEvent, Notification]
-
-
-def _tables() -> list[str]:
-    tables = []
-    for model in MODELS:
-        tables.append(model._meta.db_table)
-        for f in model._meta.many_to_many:
-            tables.append(f.remote_field.through._meta.db_table)
-    return tables
-
 
 def snapshot() -> dict[str, list[tuple]]:
-    """Every row a supervision service may write: the engine's tables, ours and notifications."""
-    result = helpers.snapshot()
-    with connection.cursor() as cursor:
-        for table in _tables():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
-            result[table] = cursor.fetchall()
-    return result
+    """Every row a supervision service may write (tests.helpers: every table of the project)."""
+    return helpers.snapshot()
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from supervision.models import SupervisionEvent, SupervisionItem  # noqa: E402
 from supervision.tests.support import build_scene  # noqa: E402
 from tests.browser import ARGS, CHROMIUM, PASSWORD, SHOTS, new_context  # noqa: E402
 from tests.office import build_office  # noqa: E402
-from web.templatetags.gongwen import cn_short  # noqa: E402
+from ui.dates import cn_short  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,

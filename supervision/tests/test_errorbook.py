@@ -10,10 +10,10 @@ import time_machine
 
 from audit.models import AuditEvent
 from documents.models import ReturnKind
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from gongwen.errors import NotFound, PermissionDenied
-from supervision import errorbook
+from incoming.services import IncomingData, register_incoming
+from supervision.errorbook import services as errorbook
 from supervision.models import ErrorCategory, ErrorRecord
 from tests.helpers import open_task
 

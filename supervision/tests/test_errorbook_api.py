@@ -10,7 +10,7 @@ from django.test import Client
 
 from api.tests.helpers import ApiClient, changed_tables, counts, has_chinese, snapshot
 from flow import services as flow
-from supervision import errorbook
+from supervision.errorbook import services as errorbook
 from supervision.models import ErrorRecord
 from tests.helpers import open_task
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from flow import services as flow
-from supervision import errorbook
+from supervision.errorbook import services as errorbook
 from supervision.models import ErrorRecord
 from tests.auth import sign_in
 from tests.helpers import counts, open_task

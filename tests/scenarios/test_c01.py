@@ -10,11 +10,11 @@ outgoing documents.)
 """
 
 from documents.models import Status
-from documents.services import IncomingData, register_incoming
 from flow import selectors
 from flow import services as flow
 from flow.models import Decision, NodeKind, Task, TaskRole, TaskStatus
 from gongwen.errors import GateClosed, NotFound, PermissionDenied
+from incoming.services import IncomingData, register_incoming
 from tests.helpers import open_task, open_tasks, refused
 
 

@@ -50,13 +50,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from deadlines import extensions, lateness, reminders
+from deadlines import lateness, reminders
+from deadlines.extensions import services as extensions
 from deadlines.models import Extension, Reminder, ReminderKind
 from deadlines.services import calendar_for, sender_deadline
 from documents.models import Status
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, TaskRole
+from incoming.services import IncomingData, register_incoming
 from org.models import Post, PostKind, Unit
 from stats.models import UnitMonthStat
 from stats.services import compute_month

@@ -12,11 +12,11 @@ from django.utils import timezone
 from documents.access import visible_documents
 from documents.models import DocumentReturn, ReturnKind, Status
 from documents.selectors import DocumentFilter, registry, returns_per_sender
-from documents.services import IncomingData, register_at_node, submit_direct
 from flow import selectors
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, Task, TaskStatus
 from gongwen.errors import NotFound, PermissionDenied
+from incoming.services import IncomingData, register_at_node, submit_direct
 from tests.helpers import open_task, open_tasks, refused
 
 

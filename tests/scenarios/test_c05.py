@@ -11,15 +11,10 @@ import pytest
 
 from audit.models import AuditEvent
 from documents.models import Document, RegistryCounter
-from documents.services import (
-    SKIP_LEVEL_RULE,
-    IncomingData,
-    register_at_node,
-    register_incoming,
-    submit_direct,
-)
+from documents.services import SKIP_LEVEL_RULE
 from flow import services as flow
 from flow.models import NodeKind, Task, TaskStatus
+from incoming.services import IncomingData, register_at_node, register_incoming, submit_direct
 from org.models import Agency, AgencyKind, Unit
 from tests.factories import person
 from tests.helpers import open_task, open_tasks, refused

@@ -28,9 +28,9 @@ from django.utils import timezone
 from deadlines.models import Notification, Reminder, ReminderKind
 from deadlines.reminders import scan
 from deadlines.services import calendar_for
-from documents.services import IncomingData, register_incoming, submit_direct
 from flow import services as flow
 from flow.models import HistoryAction, HistoryEvent, NodeKind, TaskStatus
+from incoming.services import IncomingData, register_incoming, submit_direct
 from stats import access, selectors, services
 from stats.models import AgencyMonthStat
 from tests.helpers import open_task, refused

@@ -28,9 +28,9 @@ import pytest
 import time_machine
 
 from deadlines.services import document_due, sender_deadline
-from documents.services import IncomingData, register_incoming
 from flow import services as flow
 from flow.models import NodeKind, Task, TaskRole, TaskStatus
+from incoming.services import IncomingData, register_incoming
 from tests.helpers import open_task
 
 SH = ZoneInfo("Asia/Shanghai")

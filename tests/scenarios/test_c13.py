@@ -25,9 +25,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from documents.models import Direction, Document, IssuedNumber, NumberSeries, SlipKind, Status
-from documents.services import IncomingData, register_incoming
 from exchange.services import dispatch
 from flow import services as flow
+from incoming.services import IncomingData, register_incoming
 from sealing import services as sealing
 from sealing.tests.chain import seal_for, to_seal
 from stats import services

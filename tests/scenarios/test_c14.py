@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from flow import services as flow
 from gongwen.errors import NotFound, PermissionDenied
-from supervision import errorbook
+from supervision.errorbook import services as errorbook
 from supervision.models import ErrorRecord
 from supervision.tests.errorbook_helpers import (
     activation,

@@ -11,9 +11,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from documents.models import FileVersion
-from documents.services import IncomingData, register_incoming, upload_file
+from documents.services import upload_file
 from flow import services as flow
 from flow.models import Task, TaskStatus
+from incoming.services import IncomingData, register_incoming
 
 pytestmark = pytest.mark.django_db
 
@@ -253,8 +254,8 @@ def test_document_page_query_count_is_constant(office, login, django_assert_max_
 
 
 def test_returns_page_counts_per_sender_within_visibility(client, office):
-    from documents.services import IncomingData, submit_direct
     from flow import services as flow
+    from incoming.services import IncomingData, submit_direct
 
     o = office
     doc = submit_direct(actor=o.head_a, agency=o.gov, leader=o.principal,

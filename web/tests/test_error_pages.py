@@ -24,11 +24,11 @@ from django.test import Client, override_settings
 from django.urls import path
 from ninja import NinjaAPI
 
-import gongwen.urls
+import server.urls
 from api import errors as api_errors
-from documents.services import IncomingData, register_incoming
 from gongwen.requestid import OWN_ID, RequestIdFilter
-from gongwen.urls import handler400, handler403, handler404, handler500  # noqa: F401 (this URLconf's handlers)
+from incoming.services import IncomingData, register_incoming
+from server.urls import handler400, handler403, handler404, handler500  # noqa: F401 (this URLconf's handlers)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ urlpatterns = [
     path("test-errors/missing/", missing),
     path("test-errors/plain/", lambda request: HttpResponse("ok")),
     path("api/test-errors/", failing_api.urls),
-    *gongwen.urls.urlpatterns,
+    *server.urls.urlpatterns,
 ]
 
 failing_views = override_settings(ROOT_URLCONF=__name__, DEBUG=False)

@@ -35,9 +35,9 @@ from org import passwords
 from org import security as auth_security
 from org.access import can_manage_org
 from org.models import AdminRole, Person
+from ui.views import allowed_if, run_service
 
 from .. import security
-from .common import allowed_if
 
 User = get_user_model()
 SETUP_KEY = "gw_otp_setup_key"  # the secret shown on the setup page until it is confirmed
@@ -137,7 +137,7 @@ def account(request):
     person = getattr(user, "person", None)
     return render(request, "web/account/account.html", {
         "state": passwords.password_state(user),
-        "must_change": passwords.change_message(request.session.get(security.PASSWORD_CHANGE)),
+        "must_change": passwords.change_message(request.session.get(passwords.PASSWORD_CHANGE)),
         "device": auth_security.totp_device(user),
         "mandatory": auth_security.second_factor_mandatory(person),
         "verified": security.is_verified(user),
@@ -151,7 +151,7 @@ def account(request):
 @never_cache
 @_signed_in
 def password_change(request):
-    reason = request.session.get(security.PASSWORD_CHANGE)
+    reason = request.session.get(passwords.PASSWORD_CHANGE)
     error = ""
     if request.method == "POST":
         new = request.POST.get("new_password") or ""
@@ -165,7 +165,7 @@ def password_change(request):
                 error = exc.message
             else:
                 update_session_auth_hash(request, User.objects.get(pk=request.user.pk))
-                request.session.pop(security.PASSWORD_CHANGE, None)
+                request.session.pop(passwords.PASSWORD_CHANGE, None)
                 messages.success(request, "密码已修改。您在其他设备上的登录已随之失效。")
                 return _onward(request, default="/account/")
     return render(request, "web/account/password_change.html", {
@@ -249,15 +249,11 @@ def locks(request):
 @require_POST
 @SECADMIN_ONLY
 def otp_reset(request):
-    try:
-        person, _count = auth_security.reset_second_factor(actor=request.person,
-                                                           username=request.POST.get("username", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已重置{person.name}的双因素认证，其全部会话已退出。"
-                                  + ("管理员下次登录时须重新绑定身份验证器。" if person.admin_role else
-                                     "本人可在“账号安全”中重新绑定。"))
+    run_service(request, lambda: auth_security.reset_second_factor(actor=request.person,
+                                                                   username=request.POST.get("username", "")),
+                success=lambda reset: f"已重置{reset[0].name}的双因素认证，其全部会话已退出。"
+                                      + ("管理员下次登录时须重新绑定身份验证器。" if reset[0].admin_role else
+                                         "本人可在“账号安全”中重新绑定。"))
     return redirect("web:locks")
 
 
@@ -278,13 +274,10 @@ def second_part(request, record_id: int):
 @require_POST
 @SECADMIN_ONLY
 def unlock(request):
-    try:
-        auth_security.unlock(actor=request.person, kind=request.POST.get("kind", ""), key=request.POST.get("key", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已解除锁定：{'账号' if request.POST.get('kind') == 'account' else '地址'} "
-                                  f"{request.POST.get('key', '')}。")
+    run_service(request, lambda: auth_security.unlock(actor=request.person, kind=request.POST.get("kind", ""),
+                                                      key=request.POST.get("key", "")),
+                success=f"已解除锁定：{'账号' if request.POST.get('kind') == 'account' else '地址'} "
+                        f"{request.POST.get('key', '')}。")
     return redirect("web:locks")
 
 

@@ -12,11 +12,9 @@ from django.views.decorators.http import require_POST
 from audit import checkpoints, selectors
 from audit.labels import action_choices, annotate, cn_datetime
 from audit.verification import retention_days, verify_audit
-from gongwen.errors import DomainError
 from org.access import can_read_audit
-
-from ..excel import attachment, ledger_xlsx
-from .common import allowed_if, paginate
+from ui.excel import attachment, ledger_xlsx
+from ui.views import allowed_if, paginate, run_service
 
 AUDITOR_ONLY = allowed_if(can_read_audit, "只有安全审计员可以查看审计日志。")
 EXPORT_LIMIT = 100_000  # rows of one Excel export (a sheet holds about a million; this keeps it quick)
@@ -83,12 +81,8 @@ def verify(request):
 @require_POST
 @AUDITOR_ONLY
 def checkpoint(request):
-    try:
-        written = checkpoints.write_checkpoint(actor=request.person)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已写入审计检查点：覆盖到第{written.seq}条，已用本部署的审计签名密钥签名。")
+    run_service(request, lambda: checkpoints.write_checkpoint(actor=request.person),
+                success=lambda written: f"已写入审计检查点：覆盖到第{written.seq}条，已用本部署的审计签名密钥签名。")
     return redirect("web:audit_log")
 
 

@@ -10,10 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from flow.gates import GATE_CHOICES
 from flow.models import NodeDefinition, Operation, ProcessTemplate
 from flow.template_services import NODE_FIELDS, save_template
-from gongwen.errors import DomainError
 from org.access import can_manage_org
-
-from .common import allowed_if
+from ui.views import allowed_if, run_service
 
 SYSADMIN_ONLY = allowed_if(can_manage_org, "只有系统管理员可以维护流程模板。")
 
@@ -80,14 +78,11 @@ def template_edit(request, template_id):
                 if formset.can_delete and formset._should_delete_form(form):
                     continue
                 rows.append({name: form.cleaned_data.get(name) for name in NODE_FIELDS})
-            try:
-                save_template(actor=request.person, template=template, nodes=rows,
-                              name=meta.cleaned_data["name"], is_active=meta.cleaned_data["is_active"])
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, f"已保存流程模板“{meta.cleaned_data['name']}”（{len(rows)} 个环节）。"
-                                          "已在办理中的公文仍按原流程办理。")
+            if run_service(request, lambda: save_template(actor=request.person, template=template, nodes=rows,
+                                                          name=meta.cleaned_data["name"],
+                                                          is_active=meta.cleaned_data["is_active"]),
+                           success=lambda _: f"已保存流程模板“{meta.cleaned_data['name']}”（{len(rows)} 个环节）。"
+                                             "已在办理中的公文仍按原流程办理。"):
                 return redirect("web:template_edit", template_id=template.pk)
         else:
             messages.error(request, "表单有误，请检查标红的项目。")

@@ -13,6 +13,7 @@ from gongwen.uploads import read_upload
 from org import services as org_services
 from org.access import can_grant_posts, can_manage_org
 from org.models import Agency, Delegation, Person, Post
+from ui.views import allowed_if, person_required, refuse, run_service
 
 from ..forms import (
     AdminRoleForm,
@@ -24,7 +25,6 @@ from ..forms import (
     PostForm,
     UnitForm,
 )
-from .common import allowed_if, person_required, refuse
 
 ORG_STAFF = allowed_if(lambda p: can_manage_org(p) or can_grant_posts(p),
                        "只有系统管理员和安全保密管理员可以进入组织机构管理。")
@@ -40,15 +40,12 @@ def agencies(request):
     form = AgencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
-            agency = org_services.create_agency(actor=person, name=c["name"], short_name=c["short_name"],
-                                                kind=c["kind"], code=c["code"], level=c["level"],
-                                                parent=c["parent"], is_internal=c["is_internal"])
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已新增机关“{agency.name}”。")
-            return redirect("web:org_agency", agency_id=agency.pk)
+        done = run_service(request, lambda: org_services.create_agency(
+            actor=person, name=c["name"], short_name=c["short_name"], kind=c["kind"], code=c["code"],
+            level=c["level"], parent=c["parent"], is_internal=c["is_internal"]),
+            success=lambda agency: f"已新增机关“{agency.name}”。")
+        if done:
+            return redirect("web:org_agency", agency_id=done.result.pk)
     rows = (Agency.objects.select_related("parent").annotate(n_units=Count("units", distinct=True),
                                                             n_people=Count("people", distinct=True))
             .order_by("-is_internal", "sort_order", "id"))
@@ -171,21 +168,21 @@ def import_csv(request):
     form = CsvImportForm(request.POST or None, request.FILES or None,
                          initial={"kind": "org" if can_manage_org(actor) else "posts"})
     if request.method == "POST" and form.is_valid():
-        try:
+        def import_it():
             text = _csv_text(read_upload(form.cleaned_data["file"]))  # refused while streaming if too large
             if form.cleaned_data["kind"] == "org":
                 password = form.cleaned_data.get("default_password") or ""
                 if len(password) < 8:
                     raise DomainError("导入人员时请填写至少 8 位的初始密码。")
-                result = org_services.import_org_csv(actor=actor, text=text, default_password=password)
-            else:
-                result = org_services.import_posts_csv(actor=actor, text=text)
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
+                return org_services.import_org_csv(actor=actor, text=text, default_password=password)
+            return org_services.import_posts_csv(actor=actor, text=text)
+
+        def imported(result):
             c = result.created
-            messages.success(request, f"导入完成：新增机关 {c['agencies']} 个、处室 {c['units']} 个、人员 {c['people']} 名、"
-                                      f"岗位 {c['posts']} 个；跳过已存在的 {result.skipped} 行。")
+            return (f"导入完成：新增机关 {c['agencies']} 个、处室 {c['units']} 个、人员 {c['people']} 名、"
+                    f"岗位 {c['posts']} 个；跳过已存在的 {result.skipped} 行。")
+
+        if run_service(request, import_it, success=imported):
             return redirect("web:org_import")
     return render(request, "web/admin/import.html", {
         "form": form, "can_manage": can_manage_org(actor), "can_grant": can_grant_posts(actor),
@@ -201,13 +198,10 @@ def delegations(request):
     form = DelegationForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
-            org_services.create_delegation(actor=person, from_person=person, to_person=c["to_person"],
-                                           starts_at=c["starts_at"], ends_at=c["ends_at"], reason=c["reason"])
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已委托{c['to_person'].name}在该时段代为办理您的待办。")
+        if run_service(request, lambda: org_services.create_delegation(
+                actor=person, from_person=person, to_person=c["to_person"], starts_at=c["starts_at"],
+                ends_at=c["ends_at"], reason=c["reason"]),
+                success=lambda _: f"已委托{c['to_person'].name}在该时段代为办理您的待办。"):
             return redirect("web:delegations")
     given = Delegation.objects.filter(from_person=person).select_related("to_person")
     received = Delegation.objects.filter(to_person=person).select_related("from_person")
@@ -218,10 +212,6 @@ def delegations(request):
 @person_required
 def delegation_cancel(request, delegation_id):
     delegation = get_object_or_404(Delegation, pk=delegation_id, from_person=request.person)
-    try:
-        org_services.cancel_delegation(actor=request.person, delegation=delegation)
-    except DomainError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, "已撤销委托。")
+    run_service(request, lambda: org_services.cancel_delegation(actor=request.person, delegation=delegation),
+                success="已撤销委托。")
     return redirect("web:delegations")

@@ -1,11 +1,12 @@
-"""The document pages: registration, direct submission, the document page itself, the
-printable processing slip, files and uploads."""
+"""The document page itself, the printable processing slip, files and uploads. Registration
+and direct submission are the incoming app's pages (incoming.views); the drafting panel of an
+outgoing document is the drafting app's (drafting.views.outgoing_context)."""
 
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -14,62 +15,22 @@ from django.views.decorators.http import require_POST
 from documents import access as doc_access
 from documents import services as doc_services
 from documents.models import FileVersion
+from drafting.preview import preview_pages
+from drafting.views import outgoing_context
+from flow import assign as flow_assign
 from flow import selectors as flow_selectors
 from flow import services as flow_services
 from flow.models import Decision, Mode, NodeKind, Operation, PhraseBook, TaskRole
-from gongwen.errors import DomainError, NotFound
+from incoming.forms import IncomingForm
 from org.models import LEADER_POSTS, Person, Post, Unit
+from ui.views import person_required, run_service, visible_document
 
-from ..forms import REJECT_KINDS, DirectForm, IncomingForm, UploadForm
-from .common import person_required, preview_pages, refuse, visible_document
+from ..forms import REJECT_KINDS, UploadForm
 
 DEFAULT_PHRASES = ["阅。", "已阅。", "同意。", "拟同意。", "请抓紧办理。", "请按规定办理。", "请提出意见。"]
 
 # Which fields the main (send on) form shows, by the kind of the current node.
 NEEDS_NODES = {NodeKind.SCREEN, NodeKind.PROPOSE, NodeKind.INSTRUCT, NodeKind.DISTRIBUTE}
-
-
-# --- registration -------------------------------------------------------------------------------
-
-
-@person_required
-def register(request):
-    person = request.person
-    if not doc_access.can_register(person, person.agency_id):
-        messages.error(request, "只有本机关的文书或机要员可以登记收文。")
-        return redirect("web:dashboard")
-    initial = {"received_at": timezone.localtime().replace(second=0, microsecond=0)}
-    form = IncomingForm(request.POST or None, agency=person.agency, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document = doc_services.register_incoming(actor=person, agency=person.agency, data=form.to_data())
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已登记：{document.registry_number}《{document.title}》，已送“{document.stage}”。")
-            return redirect("web:document", pk=document.pk)
-    return render(request, "web/document_new.html", {"form": form})
-
-
-@person_required
-def direct(request):
-    person = request.person
-    form = DirectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        leader = form.cleaned_data["leader"]
-        try:
-            document = doc_services.submit_direct(actor=person, agency=leader.agency, leader=leader,
-                                                  data=form.to_data())
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已报送。按“一个口子进出”的规定，本件不直接送{leader.name}，"
-                                      f"已转{leader.agency.short_name}办公室签收登记后按程序呈批。")
-            # The submitter holds no task on it: the document page would be a 404 for them.
-            if doc_access.can_view(person, document):
-                return redirect("web:document", pk=document.pk)
-            return redirect("web:dashboard")
-    return render(request, "web/document_direct.html", {"form": form})
 
 
 # --- the document page --------------------------------------------------------------------------
@@ -125,15 +86,12 @@ def page_context(request, document, *, touch: bool = False) -> dict:
     if av.task is not None or av.can_circulate or av.can_reject:
         context.update(_operation_choices(person, document, av))
     if document.is_outgoing:  # 发文: the drafting form, findings and the outgoing actions
-        from .drafting import outgoing_context
-
         context.update(outgoing_context(request, document, context))
     return context
 
 
 def _operation_choices(person, document, av) -> dict:
-    people = list(Person.objects.filter(agency_id=document.agency_id, is_active=True, admin_role="")
-                  .select_related("unit").order_by("unit__sort_order", "unit_id", "sort_order", "id"))
+    people = list(flow_assign.eligible_assignees(document))
     units = list(Unit.objects.filter(agency_id=document.agency_id))
     leader_ids = set(Post.objects.filter(agency_id=document.agency_id, kind__in=LEADER_POSTS)
                      .values_list("person_id", flat=True))
@@ -224,14 +182,11 @@ def file_version(request, pk, version_id):
     document = visible_document(request.person, pk)
     version = get_object_or_404(FileVersion.objects.select_related("file", "file__document"),
                                 pk=version_id, file__document=document)
-    try:
-        data = doc_services.read_version(actor=request.person, version=version)
-    except NotFound:
-        raise Http404("未找到该文件。") from None
-    except DomainError as exc:
-        refuse(request, exc)
+    done = run_service(request, lambda: doc_services.read_version(actor=request.person, version=version),
+                       not_found="未找到该文件。")
+    if not done:
         return redirect("web:document", pk=document.pk)
-    response = HttpResponse(data, content_type=version.content_type)
+    response = HttpResponse(done.result, content_type=version.content_type)
     inline = version.content_type in ("application/pdf", "image/png", "image/jpeg") and request.GET.get("download") != "1"
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(version.original_name)}"
@@ -249,14 +204,8 @@ def upload(request, pk):
         messages.error(request, "请选择要上传的文件。")
         return redirect("web:document", pk=document.pk)
     uploaded = form.cleaned_data["file"]
-    try:
-        version = doc_services.upload_file(actor=request.person, document=document, name=uploaded.name,
-                                           data=uploaded.read(), role=form.cleaned_data["role"],
-                                           replaces=form.cleaned_data.get("replaces"))
-    except NotFound:
-        raise Http404() from None
-    except DomainError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(request, f"已上传《{version.original_name}》第{version.number}版。")
+    run_service(request, lambda: doc_services.upload_file(actor=request.person, document=document, name=uploaded.name,
+                                                          data=uploaded.read(), role=form.cleaned_data["role"],
+                                                          replaces=form.cleaned_data.get("replaces")),
+                not_found=True, success=lambda version: f"已上传《{version.original_name}》第{version.number}版。")
     return redirect("web:document", pk=document.pk)

@@ -19,8 +19,7 @@ from deadlines.services import calendar_for
 from gongwen.errors import DomainError
 from org import duty
 from org.models import DutyShift, Person
-
-from .common import person_required, refuse
+from ui.views import person_required, refuse, run_service
 
 WEEKDAYS = "一二三四五六日"
 
@@ -131,11 +130,7 @@ def remove(request, shift_id: int):
         messages.error(request, "该值班安排已不存在，请刷新页面。")
     else:
         month = f"{timezone.localtime(shift.starts_at):%Y-%m}"
-        try:
-            duty.remove_shift(actor=person, shift=shift)
-        except DomainError as exc:
-            refuse(request, exc)
-        else:
-            messages.success(request, f"已取消{shift.person.name}的值班安排。")
+        run_service(request, lambda: duty.remove_shift(actor=person, shift=shift),
+                    success=lambda _: f"已取消{shift.person.name}的值班安排。")
     url = reverse("web:duty")
     return redirect(f"{url}?month={month}" if month else url)

@@ -8,9 +8,9 @@ from deadlines.services import missing_next_year
 from documents.models import Status
 from flow import selectors as flow_selectors
 from org.selectors import delegators_of
+from ui.views import paginate, person_required
 
 from ..filters import TaskFilter, filter_documents
-from .common import paginate, person_required
 
 URGENCIES = ["特提", "特急", "加急", "平急"]
 

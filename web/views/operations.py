@@ -3,22 +3,21 @@ the routing engine. A refusal (DomainError) writes nothing and shows as a Chines
 Plain POSTs redirect back to the document page; htmx POSTs get the live part of the page
 (operations, slip, holders, timeline) re-rendered in place."""
 
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from documents import services as doc_services
 from documents.access import can_view
 from flow import services as flow
-from gongwen.errors import DomainError, NotFound
+from gongwen.errors import DomainError
+from incoming import services as incoming_services
+from incoming.forms import IncomingForm
 from org.models import Person, Unit
 from supervision import services as supervision
-from supervision.errorbook import check_category
+from supervision.errorbook.services import check_category
 from supervision.forms import supervise_from_post
+from ui.views import person_required, run_service, visible_document
 
-from ..forms import IncomingForm
-from .common import person_required, refuse, visible_document
 from .documents import page_context
 
 
@@ -177,7 +176,7 @@ def op_register(request, person, document):
         errors = "；".join(f"{form.fields[k].label if k in form.fields else ''}{'：' if k in form.fields else ''}"
                           f"{'，'.join(v)}" for k, v in form.errors.items())
         raise DomainError(f"登记信息有误：{errors}")
-    registered = doc_services.register_at_node(_task_id(request), actor=person, data=form.to_data(),
+    registered = incoming_services.register_at_node(_task_id(request), actor=person, data=form.to_data(),
                                                opinion=_opinion(request))
     return f"已登记，收文编号 {registered.registry_number}，已送下一环节。"
 
@@ -199,12 +198,7 @@ def operate(request, pk, op):
         raise Http404()
     person = request.person
     document = visible_document(person, pk)
-    try:
-        messages.success(request, handler(request, person, document))
-    except NotFound:
-        raise Http404() from None
-    except DomainError as exc:
-        refuse(request, exc)
+    run_service(request, lambda: handler(request, person, document), not_found=True, success=lambda message: message)
     if not can_view(person, document):
         # Nothing more to see here (e.g. the whole task was handed on to someone else).
         if request.htmx:

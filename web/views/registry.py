@@ -9,11 +9,11 @@ from documents.models import DocType, SlipKind, Status
 from documents.selectors import recent_returns, returns_per_sender
 from documents.selectors import registry as registry_qs
 from org.models import Agency
+from ui.dates import cn_datetime
+from ui.excel import ledger_xlsx
+from ui.views import paginate, person_required
 
-from ..excel import ledger_xlsx
 from ..filters import document_filter
-from ..templatetags.gongwen import cn_datetime
-from .common import paginate, person_required
 
 PRINT_LIMIT = 2000
 

@@ -6,9 +6,10 @@ settings.API_TOKEN_MAX_DAYS)."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from api.services import cn_datetime, issue_token
+from api.services import issue_token
 from gongwen.errors import DomainError
 from org.models import Person
+from ui.dates import cn_datetime
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Extensions (延期): their services (services.py) and their pages (views.py)."""

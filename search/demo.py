@@ -1,9 +1,0 @@
-"""Demo data of the search app (loaded by org.demo after the documents): index every demo
-document, so the search box finds them at once (later changes are picked up by
-search.indexing.refresh before each search and by the scheduled job)."""
-
-
-def load(ctx) -> None:
-    from search.indexing import reindex_all
-
-    reindex_all()
