@@ -91,3 +91,26 @@ def _data_migrations_after_flush(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         reinstall_data_migrations()
+
+
+# Fixtures through which a test reaches the database. A test whose fixture closure holds none
+# of them (and that has no django_db mark) runs the same code whatever the database is.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                     "live_server"}
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(DATABASE_FIXTURES & set(item.fixturenames))
+
+
+def pytest_collection_modifyitems(config, items):
+    """``GONGWEN_DATABASE_TESTS_ONLY=1`` (the PostgreSQL run of ``make test``): only the tests
+    that use the database. The others (a PDF rendered, a checker's corpus, the calendar's
+    properties) run the same code on any database and already ran on SQLite."""
+    if os.environ.get("GONGWEN_DATABASE_TESTS_ONLY") != "1":
+        return
+    keep = [item for item in items if uses_database(item)]
+    dropped = [item for item in items if not uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

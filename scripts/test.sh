@@ -14,17 +14,22 @@
 #   NYE      New Year's Eve afternoon, when limits cross into a year whose holiday schedule
 #            may not be entered yet (时限待定)
 # The whole SQLite suite runs at MORNING, the whole PostgreSQL suite at CLOSING, the suites
-# that compute with time (scenario replays, deadlines, supervision, statistics) once more on
-# SQLite at NYE, and the browser walks at all three.
+# that compute with time (scenario replays, deadlines, supervision, statistics, what the demo
+# office holds) once more on SQLite at NYE, and the browser walks at all three.
 #
 # Two lanes run side by side (the machine has two cores): A = SQLite suite, then the browser
 # walks at the three instants; B = PostgreSQL suite, then the time suites at NYE. Each lane's
 # output goes to its own log, printed when both are done. One process per run: xdist inside
 # the lanes made the whole slower on this 2-core machine (four processes contending).
 #
-# On PostgreSQL the tests marked demo_content (what the demo office holds once loaded, about
-# 20 s each there) are left out: they check data the same code writes on either database and
-# run on SQLite; loading the demo itself (org/tests/test_demo.py) runs on PostgreSQL too.
+# On PostgreSQL the tests marked demo_content (what the demo office holds once loaded) are left
+# out: they check data the same code writes on either database and run on SQLite. They share
+# one load per instant they need (demo/tests/conftest.py), four loads of about 20 s each on
+# PostgreSQL; loading the demo itself (demo/tests/test_office.py) runs on PostgreSQL too.
+#
+# The PostgreSQL run takes the tests that use the database (GONGWEN_DATABASE_TESTS_ONLY=1,
+# conftest.py): a test with no database fixture (a PDF rendered, the checker's corpus, the
+# calendar's properties) runs the same code on either database and has run on SQLite.
 #
 # Environment:
 #   GONGWEN_TEST_WORKERS   pytest-xdist workers inside each SQLite run but the browser walks (default 0:
@@ -40,7 +45,7 @@ cd "$(dirname "$0")/.."
 MORNING=2026-12-08T09:30+08:00
 CLOSING=2026-12-07T17:59+08:00
 NYE=2026-12-31T16:00+08:00
-TIME_SUITES=(tests/scenarios deadlines supervision stats)
+TIME_SUITES=(tests/scenarios deadlines supervision stats demo/tests/test_content.py)
 
 PY=.venv/bin/python
 # The SQLite steps must not pick up a PostgreSQL URL from the caller's environment.
@@ -101,6 +106,8 @@ PYTEST=("$PY" -m pytest -q -rfE --tb=short --durations=5 "${EXTRA[@]}")
 # --- checks (quick, first) -------------------------------------------------------------------------
 step checks "ruff check" "$PY" -m ruff check .
 step checks "requirements in sync" "$PY" scripts/lock.py --check
+# The layers of docs/architecture.md (.importlinter): a module imports only from layers below.
+step checks "import-linter (layers)" .venv/bin/lint-imports --no-cache
 # SQLite settings, but against a scratch file so the developer's var/gongwen.sqlite3 is untouched.
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/gongwen-check.XXXXXX")
 step checks "manage.py check" env GONGWEN_SQLITE_PATH="$SCRATCH/check.sqlite3" "$PY" manage.py check
@@ -133,6 +140,7 @@ lane_b() {
         note b "skipped pytest postgres (GONGWEN_SKIP_PG=1)"
     elif [ -n "$PG_URL" ] || bash scripts/with_postgres.sh --check >/dev/null 2>&1 || [ "${CI:-}" = true ]; then
         step b "pytest postgres (at $CLOSING)" env ${PG_URL:+GONGWEN_PG_URL="$PG_URL"} GONGWEN_TEST_NOW=$CLOSING \
+            GONGWEN_DATABASE_TESTS_ONLY=1 \
             bash scripts/with_postgres.sh "${PYTEST[@]}" "${PG_XDIST[@]}" -m "not browser and not demo_content"
     else
         note b "skipped pytest postgres (no PostgreSQL server binaries; install postgresql or set GONGWEN_PG_URL)"
