@@ -5,18 +5,16 @@ filing the same document file it once (the other is refused as already filed).
 Runs only on PostgreSQL (GONGWEN_PG_URL; ``scripts/with_postgres.sh`` makes a throwaway one).
 """
 
-import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from archive import services
 from archive.models import ArchiveItem, ItemDocument
 from audit.models import AuditHead
 from flow import defaults
 from flow.models import NodeDefinition, ProcessTemplate
-from gongwen.errors import DomainError
+from tests import concurrency
 from tests.office import build_office
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -35,27 +33,8 @@ def office(transactional_db):
 
 
 def race(*calls, timeout: float = 60):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout)
-            outcomes[i] = ("ok", call())
-        except DomainError as exc:
-            outcomes[i] = ("refused", exc)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            outcomes[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
-    return outcomes
+    """The calls raced (tests.concurrency); an unexpected error is the caller's to check."""
+    return concurrency.race(*calls, timeout=timeout, fail_on=())
 
 
 def test_eight_filings_at_once_get_consecutive_numbers(arch):

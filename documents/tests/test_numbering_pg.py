@@ -9,13 +9,12 @@ connection (closed at the end of the thread), as in flow/tests/test_concurrency_
 only on PostgreSQL (GONGWEN_PG_URL; ``scripts/with_postgres.sh`` makes a throwaway one).
 """
 
-import threading
 import time
 from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditHead
@@ -27,6 +26,7 @@ from flow import defaults
 from flow import services as flow
 from flow.models import NodeDefinition, ProcessTemplate
 from gongwen.errors import DomainError
+from tests import concurrency
 from tests.helpers import open_task
 from tests.office import build_office
 
@@ -46,33 +46,12 @@ class Rollback(Exception):
 
 
 def race(*calls: Callable[[], object], timeout: float = 60) -> list[tuple[str, object]]:
-    """Run the calls in threads released together: ("ok", result), ("refused", error) or
+    """Run the calls in threads released together (tests.concurrency): ("ok", result) or
     ("rolled back", None) per call, in the order given; anything else fails the test."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout)
-            outcomes[i] = ("ok", call())
-        except Rollback:
-            outcomes[i] = ("rolled back", None)
-        except DomainError as exc:
-            outcomes[i] = ("refused", exc)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            outcomes[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
-    errors = [o[1] for o in outcomes if o[0] in ("error", "refused")]
-    assert not errors, f"unexpected errors: {errors!r}"
-    return outcomes
+    outcomes = concurrency.race(*calls, timeout=timeout,
+                                expected=((Rollback, "rolled back"), (DomainError, "refused")),
+                                fail_on=("error", "refused"))
+    return [(label, None if label == "rolled back" else value) for label, value in outcomes]
 
 
 @pytest.fixture

@@ -8,12 +8,9 @@ connection (closed at the end of the thread). Runs only when the database in use
 PostgreSQL (GONGWEN_PG_URL); SQLite serialises writers on the whole file anyway.
 """
 
-import threading
-from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from audit.models import AuditHead
 from audit.services import verify_chain
@@ -29,9 +26,10 @@ from flow.models import (
     Task,
     TaskStatus,
 )
-from gongwen.errors import Conflict, DomainError
+from gongwen.errors import Conflict
 from incoming.services import IncomingData, register_incoming
 from org.models import Unit
+from tests.concurrency import race
 from tests.factories import person
 from tests.helpers import open_task
 from tests.office import build_office
@@ -42,34 +40,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (set GONGWEN_PG_URL)"),
 ]
-
-
-def race(*calls: Callable[[], object], timeout: float = 30) -> list[tuple[str, object]]:
-    """Run the calls in threads released together; returns ("ok", result) or ("refused",
-    DomainError) per call, in the order given. Any other exception fails the test."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout)
-            outcomes[i] = ("ok", call())
-        except DomainError as exc:
-            outcomes[i] = ("refused", exc)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            outcomes[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
-    errors = [o[1] for o in outcomes if o[0] == "error"]
-    assert not errors, f"unexpected errors: {errors!r}"
-    return outcomes
 
 
 @pytest.fixture
