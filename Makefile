@@ -1,6 +1,6 @@
 # Gongwen (公文). The two commands:
-#   make run    set up everything (venv, packages, database, demo office) and start the
-#               web server and the background worker on http://127.0.0.1:8000 (Ctrl-C stops)
+#   make run    set up everything (venv, packages, database, demo office), then serve it on
+#               http://127.0.0.1:8000 (gunicorn + the worker, restarted if they die; Ctrl-C stops)
 #   make test   everything CI runs: ruff, Django checks, pytest on SQLite (with the browser
 #               tests) and again on PostgreSQL, each at a stated instant (scripts/test.sh)
 # Also: make lint, make bench, make lock (regenerate requirements*.txt from pyproject.toml).
