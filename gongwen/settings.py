@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "api",
     "web",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [

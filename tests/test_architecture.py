@@ -7,9 +7,14 @@
 - The shell: no app below ``web`` imports ``web``.
 - The seams: every dotted path the lower layers name (effects, checks, guards, the clock)
   resolves, so a renamed function fails here and not in an office.
+- Every app of ours is in a layer of .importlinter and its tests are in pytest's testpaths
+  (pyproject.toml): a new app whose imports nobody checks, or whose tests `make test` never
+  collects, fails here.
 """
 
 import ast
+import configparser
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -92,3 +97,20 @@ def _seam_paths():
 @pytest.mark.parametrize(("table", "path"), _seam_paths())
 def test_every_seam_path_resolves(table, path):
     assert callable(import_string(path)), f"{table}: {path}"
+
+
+def test_every_app_is_layered_and_its_tests_collected():
+    from tests.helpers import OUR_APPS
+
+    linter = configparser.ConfigParser()
+    linter.read(ROOT / ".importlinter", encoding="utf-8")
+    roots = set(linter["importlinter"]["root_packages"].split())
+    layered = {app.strip() for line in linter["importlinter:contract:layers"]["layers"].split()
+               for app in line.split("|") if app.strip()}
+    testpaths = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                    ["tool"]["pytest"]["ini_options"]["testpaths"])
+    assert OUR_APPS, "no app of ours found"
+    assert [a for a in OUR_APPS if a not in roots] == [], "apps missing from .importlinter root_packages"
+    assert [a for a in OUR_APPS if a not in layered] == [], "apps in no layer of .importlinter"
+    with_tests = [a for a in OUR_APPS if (ROOT / a / "tests").is_dir()]
+    assert [a for a in with_tests if a not in testpaths] == [], "apps whose tests make test never collects"
