@@ -42,12 +42,30 @@ def _urgent_has_deadline(document, activation):
     return None
 
 
+# The roles of the work asked of others at a node (协办, 会签, 加签): the gates of ALWAYS read
+# them, from one query per evaluation (``failing`` reads them once for all three).
+SIDE_ROLES = (TaskRole.ASSIST, TaskRole.COUNTERSIGN, TaskRole.ADDED)
+
+
+def _side_tasks(activation, role, status) -> list[Task]:
+    """The activation's tasks of ``role`` in ``status``, newest first (Task's ordering),
+    with their assignee and unit."""
+    loaded = getattr(activation, "_gate_side_tasks", None)
+    if loaded is None:
+        loaded = _load_side_tasks(activation)
+    return [t for t in loaded if t.role == role and t.status == status]
+
+
+def _load_side_tasks(activation) -> list[Task]:
+    return list(Task.objects.filter(activation=activation, role__in=SIDE_ROLES).select_related(
+        "assignee", "assignee_unit"))
+
+
 def _assists_done(document, activation):
     if activation is None:
         return None
-    pending = Task.objects.filter(activation=activation, role=TaskRole.ASSIST, status=TaskStatus.OPEN)
-    names = [t.assignee_unit.name if t.assignee_unit_id else t.assignee.name for t in pending.select_related(
-        "assignee", "assignee_unit")]
+    names = [t.assignee_unit.name if t.assignee_unit_id else t.assignee.name
+             for t in _side_tasks(activation, TaskRole.ASSIST, TaskStatus.OPEN)]
     if names:
         return f"协办单位尚未反馈意见：{'、'.join(names)}。"
     return None
@@ -56,13 +74,14 @@ def _assists_done(document, activation):
 def _countersign_settled(document, activation):
     if activation is None:
         return None
-    pending = Task.objects.filter(activation=activation, role=TaskRole.COUNTERSIGN, status=TaskStatus.OPEN)
     names = [t.assignee_unit.name if t.assignee_unit_id else t.assignee.name
-             for t in pending.select_related("assignee", "assignee_unit")]
+             for t in _side_tasks(activation, TaskRole.COUNTERSIGN, TaskStatus.OPEN)]
     if names:
         return f"会签尚未完成：{'、'.join(names)}未签署意见。"
-    disagree = Task.objects.filter(activation=activation, role=TaskRole.COUNTERSIGN, status=TaskStatus.DONE,
-                                   decision=Decision.DISAGREE).select_related("assignee", "assignee_unit")
+    disagree = [t for t in _side_tasks(activation, TaskRole.COUNTERSIGN, TaskStatus.DONE)
+                if t.decision == Decision.DISAGREE]
+    if not disagree:
+        return None
     resolved_after = Opinion.objects.filter(task__activation=activation, node_kind=NodeKind.COUNTERSIGN,
                                             role=TaskRole.MAIN)
     unresolved = [t for t in disagree if not resolved_after.filter(created_at__gte=t.done_at).exists()]
@@ -75,8 +94,7 @@ def _countersign_settled(document, activation):
 def _added_signers_done(document, activation):
     if activation is None:
         return None
-    pending = Task.objects.filter(activation=activation, role=TaskRole.ADDED, status=TaskStatus.OPEN)
-    names = [t.assignee.name for t in pending.select_related("assignee")]
+    names = [t.assignee.name for t in _side_tasks(activation, TaskRole.ADDED, TaskStatus.OPEN)]
     if names:
         return f"加签人尚未签署：{'、'.join(names)}。"
     return None
@@ -178,14 +196,27 @@ ALWAYS = ("added_signers_done", "assists_done", "countersign_settled")
 GATE_CHOICES = [(g.name, g.label) for g in GATES.values()]
 
 
-def failing(names, document, activation) -> list[str]:
+def failing(names, document, activation, *, always: bool = True) -> list[str]:
+    """The messages of the gates among ``names`` that do not hold, ALWAYS first.
+    ``always=False`` leaves ALWAYS out unless named: for a caller that has just checked them
+    in the same transaction and changed nothing they read since (``flow.services.send_on``
+    checks them once before it finishes the task; finishing a 主办 task opens no 协办, 会签 or
+    加签 task, so they cannot have changed)."""
     messages = []
-    for name in list(ALWAYS) + [n for n in names if n not in ALWAYS]:
-        gate = GATES.get(name)
-        if gate is None:
-            messages.append(f"模板引用了未知关卡“{name}”，请联系系统管理员。")
-            continue
-        message = gate.check(document, activation)
-        if message:
-            messages.append(message)
+    chosen = (list(ALWAYS) if always else []) + [n for n in names if n not in ALWAYS or not always]
+    reads_side_tasks = activation is not None and any(n in ALWAYS for n in chosen)
+    if reads_side_tasks:
+        activation._gate_side_tasks = _load_side_tasks(activation)  # one query for the three
+    try:
+        for name in chosen:
+            gate = GATES.get(name)
+            if gate is None:
+                messages.append(f"模板引用了未知关卡“{name}”，请联系系统管理员。")
+                continue
+            message = gate.check(document, activation)
+            if message:
+                messages.append(message)
+    finally:
+        if reads_side_tasks:
+            del activation._gate_side_tasks
     return messages

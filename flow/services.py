@@ -150,8 +150,8 @@ def _close_activation(activation: Activation, *, status=TaskStatus.CANCELLED, st
     activation.save(update_fields=["state", "completed_at"])
 
 
-def _check_gates(names, document, activation):
-    messages = gates.failing(names, document, activation)
+def _check_gates(names, document, activation, *, always: bool = True):
+    messages = gates.failing(names, document, activation, always=always)
     if messages:
         raise GateClosed("；".join(messages), gate=",".join(names) or "always")
 
@@ -270,7 +270,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
 
     _finish_task(task, actor=actor, on_behalf=on_behalf, opinion=opinion, decision=decision)
     # What this node's own work must have produced (签发 recorded, 文号 allocated, sealed …).
-    _check_gates(gates.kind_gates(node["kind"]), document, activation)
+    _check_gates(gates.kind_gates(node["kind"]), document, activation, always=False)  # ALWAYS held just above
 
     if activation.mode == Mode.SEQUENTIAL and activation.queue:
         person_id, unit_id = activation.queue[0]
@@ -296,7 +296,7 @@ def send_on(task_id: int, *, actor, opinion: str = "", decision: str = "", next_
         _refresh_stage(document)
         return task
 
-    _check_gates(node.get("gates", []), document, activation)
+    _check_gates(node.get("gates", []), document, activation, always=False)
     nxt_node = _next_node(task.process, document, node["key"])
     if nxt_node is None:
         raise DomainError("这是最后一个环节，请选择“办结”。")
