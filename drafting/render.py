@@ -9,12 +9,19 @@ and page numbers `— N —`) on A4 with the 156 × 225 mm text block of 22 line
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import os
+import queue
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from io import BytesIO
+from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -576,30 +583,41 @@ class WarmConverter:
     """A LibreOffice kept running with its own profile: each conversion is handed to it.
 
     A `soffice --convert-to` started with the profile of a running LibreOffice passes the job
-    to that process over its pipe instead of starting a new office (about 0.8 s instead of 2–3 s).
-    Use as a context manager; `close()` ends the process it started (and only that one).
+    to that process over its pipe instead of starting a new office: about 0.2 s and almost
+    no CPU instead of 2–3 s and 1.5 s of CPU for a cold start, measured. Use as a context
+    manager; `close()` ends the process it started (and only that one). `render_pdf` keeps
+    one per process (`_shared_office`).
     """
 
     def __init__(self, start_wait: float = 30):
         self.exe = _soffice()
+        self.owner = os.getpid()
         self.dir = tempfile.mkdtemp(prefix="gongwen-soffice-")
         self.profile = f"file://{self.dir}/profile"
-        self.proc = subprocess.Popen(  # noqa: S603 (our own arguments, no shell)
-            [self.exe, f"-env:UserInstallation={self.profile}", "--headless", "--invisible",
-             "--norestore", "--nologo",
-             # an acceptor keeps the office running once a handed-over job is done
-             f"--accept=pipe,name=gongwen{os.getpid()}_{id(self)};urp;", "private:factory/swriter"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
+        name = f"gongwen{os.getpid()}_{id(self)}"
+        self.proc = _start_office([self.exe, f"-env:UserInstallation={self.profile}", "--headless", "--invisible",
+                                   "--norestore", "--nologo",
+                                   # an acceptor keeps the office running once a handed-over job is done
+                                   f"--accept=pipe,name={name};urp;", "private:factory/swriter"])
         self.start_wait = start_wait
+        # The office opens the acceptor's pipe (/tmp/OSL_PIPE_<uid>_<name>) once it is up. A job
+        # handed over before that starts a second office on the same profile, and the first
+        # one, finding its profile taken, exits: so wait for the pipe (about 1.5 s here).
+        self.pipe = Path("/tmp") / f"OSL_PIPE_{os.getuid()}_{name}"  # noqa: S108 (where LibreOffice puts it)
+        deadline = time.monotonic() + start_wait
+        while not self.pipe.exists() and self.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.proc.poll() is None
 
     def convert(self, docx_bytes: bytes, *, timeout: float = 120) -> bytes:
-        return render_pdf(docx_bytes, timeout=timeout, profile=self.profile)
+        return _convert(docx_bytes, timeout=timeout, profile=self.profile, exe=self.exe)
 
     def close(self) -> None:
         import signal
 
-        if self.proc.poll() is None:
+        if self.owner == os.getpid() and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
             except ProcessLookupError:
@@ -609,7 +627,9 @@ class WarmConverter:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.owner == os.getpid():
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.pipe.unlink(missing_ok=True)  # an office that was killed leaves its pipe behind
 
     def __enter__(self):
         return self
@@ -618,10 +638,108 @@ class WarmConverter:
         self.close()
 
 
+# --- one office per process ----------------------------------------------------------------
+#
+# Every conversion of a process goes to one LibreOffice kept running (started at the first
+# conversion, restarted when it has died, ended when the process exits): a gunicorn worker, the
+# background worker and a test run pay the office's start once, not at every 清样, 成品 and
+# archive copy. Conversions are handed to it one at a time (the lock; LibreOffice converts
+# one document at a time anyway). If the office fails a conversion, it is ended and the
+# document is converted once more by a LibreOffice of its own, so a wedged office costs one
+# slow conversion, not a refusal. A process that was forked after the office started (the
+# background worker's processes) starts its own. GONGWEN_SOFFICE_WARM=0 turns it off.
+#
+# The office is started from a thread of its own that lives as long as the process
+# (``_keeper``): it is started with PR_SET_PDEATHSIG, which Linux sends when the *thread*
+# that started it ends, so it ends with the process even when the process is killed, and not
+# with the request thread that happened to ask first (a test server's thread per request).
+
+_office_lock = threading.Lock()
+_office: WarmConverter | None = None
+_keeper_jobs: queue.SimpleQueue | None = None
+_keeper_owner: int | None = None
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _keeper() -> queue.SimpleQueue:
+    global _keeper_jobs, _keeper_owner
+    if _keeper_jobs is None or _keeper_owner != os.getpid():
+        jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+        def serve():
+            while True:
+                args, done = jobs.get()
+                try:
+                    done.put(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # noqa: S603
+                                              start_new_session=True, preexec_fn=_die_with_parent))
+                except Exception as exc:  # noqa: BLE001 - handed back to the caller
+                    done.put(exc)
+
+        threading.Thread(target=serve, name="gongwen-soffice-keeper", daemon=True).start()
+        _keeper_jobs, _keeper_owner = jobs, os.getpid()
+    return _keeper_jobs
+
+
+def _start_office(args: list[str]) -> subprocess.Popen:
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    _keeper().put((args, done))
+    started = done.get(timeout=30)
+    if isinstance(started, Exception):
+        raise started
+    return started
+
+
+def _shared_office() -> WarmConverter:
+    global _office
+    if _office is None or not _office.alive() or _office.exe != soffice_path():
+        if _office is not None:
+            _office.close()
+        _office = WarmConverter()
+    return _office
+
+
+@atexit.register
+def _end_shared_office() -> None:
+    global _office
+    if _office is not None:
+        _office.close()
+        _office = None
+
+
 def render_pdf(docx_bytes: bytes, *, timeout: float = 120, profile: str | None = None) -> bytes:
-    """DOCX → PDF through LibreOffice headless, each call with its own user profile (or the
-    profile of a `WarmConverter`, which then does the work)."""
+    """DOCX → PDF through LibreOffice headless: by the process's running office (above), or
+    with ``profile`` by the office of that profile."""
     exe = _soffice()
+    if profile is not None or os.environ.get("GONGWEN_SOFFICE_WARM", "1") == "0":
+        return _convert(docx_bytes, timeout=timeout, profile=profile, exe=exe)
+    global _office
+    with _office_lock:
+        office = _shared_office()
+        try:
+            return office.convert(docx_bytes, timeout=timeout)
+        except OfficeTimedOut:
+            office.close()
+            _office = None
+            raise
+        except DomainError:
+            office.close()  # failed or wedged: end it; the next conversion starts a new one
+            _office = None
+    return _convert(docx_bytes, timeout=timeout, profile=None, exe=exe)
+
+
+class OfficeTimedOut(DomainError):
+    pass
+
+
+def _convert(docx_bytes: bytes, *, timeout: float, profile: str | None, exe: str) -> bytes:
+    """One `soffice --convert-to pdf`: a new office with a profile of its own, or, with the
+    ``profile`` of a running office, handed to that office."""
     with tempfile.TemporaryDirectory(prefix="gongwen-render-") as tmp:
         src = os.path.join(tmp, "doc.docx")
         with open(src, "wb") as fh:
@@ -634,7 +752,7 @@ def render_pdf(docx_bytes: bytes, *, timeout: float = 120, profile: str | None =
                 capture_output=True, timeout=timeout, check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise DomainError(f"LibreOffice 转换 PDF 超时（{int(timeout)} 秒），请稍后重试。") from exc
+            raise OfficeTimedOut(f"LibreOffice 转换 PDF 超时（{int(timeout)} 秒），请稍后重试。") from exc
         pdf = os.path.join(tmp, "doc.pdf")
         if proc.returncode != 0 or not os.path.exists(pdf):
             raise DomainError("LibreOffice 未能将文件转换为 PDF：" + proc.stderr.decode(errors="replace")[-300:])

@@ -274,3 +274,25 @@ def test_pdf_without_libreoffice_is_refused_in_chinese(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no soffice on this PATH
     with pytest.raises(ConverterMissing, match="未安装 LibreOffice"):
         render_pdf(render_docx(sample(1)))
+
+
+@needs_soffice
+def test_conversions_of_a_process_share_one_running_office_and_outlive_its_death():
+    import os
+    import signal
+
+    from drafting import render
+
+    def converted(n):
+        pdf = render_pdf(render_docx(sample(1, title=f"第{n}号共用办公进程测试通知", attachments=[])))
+        with pdfplumber.open(BytesIO(pdf)) as doc:
+            return f"第{n}号共用办公进程测试通知" in doc.pages[0].extract_text().replace(" ", "")
+
+    assert converted(1)
+    office = render._office
+    assert office is not None and office.alive()
+    assert converted(2) and render._office is office  # handed to the same office
+    os.killpg(office.proc.pid, signal.SIGKILL)
+    office.proc.wait(timeout=10)
+    assert converted(3)  # a new office takes over
+    assert render._office is not office and render._office.alive()
