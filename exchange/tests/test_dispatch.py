@@ -109,7 +109,9 @@ def test_dispatch_sends_inside_and_records_outside(office):
     assert storage.read(version.storage_path, version.sha256) == FINAL_PDF
     # It waits at 签收 for the recipient's clerk; nothing was created for the province.
     task = open_task(incoming, o.dept_clerk)
-    assert task.node_kind == NodeKind.SIGN_FOR and task.due_at is not None
+    # A limit, or, when it would end in a year whose calendar is not entered yet (31 December),
+    # 时限待定 with that year: never neither, never both.
+    assert task.node_kind == NodeKind.SIGN_FOR and (task.due_at is None) == (task.due_pending_year is not None)
     assert [t.assignee for t in Task.objects.filter(document=incoming, status=TaskStatus.OPEN)] == [o.dept_clerk]
     assert not Document.objects.filter(agency=o.province).exists()
     assert Notification.objects.filter(recipient=o.dept_clerk, document=incoming).exists()

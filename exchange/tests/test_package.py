@@ -248,7 +248,9 @@ def test_round_trip_export_on_gov_import_on_dept(office, exported):
     assert got_contents["history"] == sent_contents["history"] and got_contents["metadata"] == sent_contents["metadata"]
     # Waiting at 签收 for the receiving clerk, who is told.
     task = open_task(incoming, o.dept_clerk)
-    assert task.node_kind == NodeKind.SIGN_FOR and task.due_at is not None
+    # A limit, or, when it would end in a year whose calendar is not entered yet (31 December),
+    # 时限待定 with that year: never neither, never both.
+    assert task.node_kind == NodeKind.SIGN_FOR and (task.due_at is None) == (task.due_pending_year is not None)
     assert Notification.objects.filter(recipient=o.dept_clerk, document=incoming).exists()
     assert AuditEvent.objects.filter(action="exchange.package_import", target_id=str(package.pk)).exists()
     # The same package twice is refused (and recorded).
