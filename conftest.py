@@ -106,7 +106,15 @@ def uses_database(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """``GONGWEN_DATABASE_TESTS_ONLY=1`` (the PostgreSQL run of ``make test``): only the tests
     that use the database. The others (a PDF rendered, a checker's corpus, the calendar's
-    properties) run the same code on any database and already ran on SQLite."""
+    properties) run the same code on any database and already ran on SQLite.
+
+    The browser walks of ``make test`` collect only the modules that name the marker
+    (scripts/test.sh, ``browser_modules``: a grep for ``mark.browser``); a browser test marked
+    some other way would be left out of them, so it stops the run here instead."""
+    for item in items:
+        if item.get_closest_marker("browser") and "mark.browser" not in item.path.read_text(encoding="utf-8"):
+            raise pytest.UsageError(f"{item.nodeid}: mark browser tests with pytest.mark.browser in their own "
+                                    "module (scripts/test.sh finds the browser walks by that text)")
     if os.environ.get("GONGWEN_DATABASE_TESTS_ONLY") != "1":
         return
     keep = [item for item in items if uses_database(item)]

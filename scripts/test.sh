@@ -123,12 +123,22 @@ lane_a() {
     browser_walks a "$MORNING" "$CLOSING" "$NYE"
 }
 
+# The modules that hold browser tests (a browser test is marked `browser`, by decorator or
+# pytestmark): the walks collect only these, not the whole suite three times (about 13 s each).
+browser_modules() {
+    local paths
+    read -r -a paths < <("$PY" -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["pytest"]["ini_options"]["testpaths"]))')
+    grep -rl --include='*.py' -E 'mark\.browser' "${paths[@]}" | sort
+}
+
 browser_walks() {  # browser_walks LANE INSTANT...
-    local lane=$1 at
+    local lane=$1 at modules
     shift
     if have_browser; then
+        mapfile -t modules < <(browser_modules)
         for at in "$@"; do
-            step "$lane" "pytest sqlite browser (at $at)" env GONGWEN_TEST_NOW="$at" "${PYTEST[@]}" -m browser
+            step "$lane" "pytest sqlite browser (at $at)" env GONGWEN_TEST_NOW="$at" "${PYTEST[@]}" -m browser \
+                "${modules[@]}"
         done
     else
         note "$lane" "skipped pytest sqlite browser at $* (no /usr/bin/chromium; install chromium)"
