@@ -166,6 +166,17 @@ Q_CLUSTER = {
     "sync": os.environ.get("GONGWEN_Q_SYNC", "0") == "1",
 }
 
+# Several app servers and workers (`make cluster`, docs/architecture.md §9): with
+# GONGWEN_REDIS_URL (e.g. redis://127.0.0.1:6379/0) the worker's queue is a Redis list
+# (django-q2's redis broker: no polling of a database table by every worker) and Django's
+# cache is Redis, one cache for every app server. Without it, as on one machine: the queue
+# in the database (ORM broker) and Django's default per-process local-memory cache. Sessions
+# stay in the database either way, so every app server knows every session.
+REDIS_URL = os.environ.get("GONGWEN_REDIS_URL", "")
+if REDIS_URL:
+    Q_CLUSTER = {key: value for key, value in Q_CLUSTER.items() if key != "orm"} | {"redis": REDIS_URL}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
 EMAIL_BACKEND = os.environ.get("GONGWEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("GONGWEN_FROM_EMAIL", "gongwen@localhost")
 
@@ -285,6 +296,10 @@ AXES_ENABLE_ADMIN = False  # no Django admin here; locks are on /admin/locks/
 # The address is the connection's (REMOTE_ADDR): a client-supplied X-Forwarded-For would let
 # an attacker pick a fresh address for every guess.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Behind a reverse proxy of ours (make cluster's haproxy): the proxies' addresses, whose
+# X-Forwarded-For names the client (gongwen/proxy.py); from anyone else the header is ignored.
+TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("GONGWEN_TRUSTED_PROXIES", "").split(",") if a.strip())
+AXES_CLIENT_IP_CALLABLE = "gongwen.proxy.client_ip"
 
 # Sessions (会话, 8.1.4.1 b): signed out after 30 minutes without a request (web/security.py
 # keeps the last activity in the session, written at most once a minute, not on every

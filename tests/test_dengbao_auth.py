@@ -289,6 +289,24 @@ def test_five_failures_from_one_address_lock_the_address(client, office):
     assert events("auth.lockout")[0].new["locked"] == ["address"]
 
 
+def test_behind_a_trusted_proxy_the_lock_is_the_clients_not_everyones(client, office, settings):
+    """Behind make cluster's haproxy every connection comes from 127.0.0.1: the address that
+    counts is the one the proxy forwards (gongwen/proxy.py), and only a trusted proxy's."""
+    settings.TRUSTED_PROXIES = ("127.0.0.1",)
+    via_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for name in ("clerk", "secretary", "director", "nobody", "head_a"):
+        page_login(Client(), name, "wrong", HTTP_X_FORWARDED_FOR="10.3.0.1", **via_proxy)
+    assert [(lock.kind, lock.key) for lock in security.current_locks()] == [("address", "10.3.0.1")]
+    # Another client behind the same proxy signs in; the guessing client stays locked.
+    assert page_login(Client(), "handler_a", HTTP_X_FORWARDED_FOR="10.3.0.2", **via_proxy)["Location"] == "/"
+    assert page_login(Client(), "handler_b", HTTP_X_FORWARDED_FOR="10.3.0.1", **via_proxy).status_code == 429
+    # From an address that is not a trusted proxy the header is ignored: no fresh address per guess.
+    for i in range(5):
+        page_login(Client(), f"guess{i}", "wrong", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=f"10.4.0.{i}")
+    assert ("address", "10.9.9.9") in [(lock.kind, lock.key) for lock in security.current_locks()]
+    assert page_login(Client(), "head_b", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="10.4.0.7").status_code == 429
+
+
 def test_the_security_administrator_sees_and_lifts_locks(client, office):
     for _ in range(5):
         page_login(Client(), "clerk", "wrong", REMOTE_ADDR="10.2.0.1")
