@@ -3,8 +3,8 @@
 #               http://127.0.0.1:8000 (gunicorn + the worker, restarted if they die; Ctrl-C stops)
 #   make test   everything CI runs: ruff, Django checks, pytest on SQLite (with the browser
 #               tests) and again on PostgreSQL, each at a stated instant (scripts/test.sh)
-# Also: make lint, make bench, make lock (regenerate requirements*.txt from pyproject.toml).
-#
+# Also: make cluster (make run as several machines run it: two app servers behind haproxy, two
+# workers, Redis), make lint, make bench, make lock (requirements*.txt from pyproject.toml).
 # PYTHON picks the interpreter that creates .venv (3.11 or newer). As root, missing Debian
 # packages are installed with apt-get (scripts/sysdeps.sh). Every step is skipped when done.
 
@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHON
 
-.PHONY: help run test lint bench lock venv venv-dev
+.PHONY: help run cluster test lint bench lock venv venv-dev
 
 help:
 	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
@@ -22,6 +22,15 @@ run:
 	@bash scripts/sysdeps.sh run
 	@$(PYTHON) scripts/venv.py run
 	@$(PY) scripts/run.py
+
+# Cluster mode on this machine, all on 127.0.0.1 (docs/architecture.md §9): a throwaway
+# PostgreSQL, Redis (queue and cache), two gunicorn app servers behind haproxy on
+# http://127.0.0.1:8000, two workers (qcluster), one files root; each restarted if it dies,
+# Ctrl-C stops all and removes everything (scripts/cluster.py).
+cluster:
+	@bash scripts/sysdeps.sh cluster
+	@$(PYTHON) scripts/venv.py run
+	@$(PY) scripts/cluster.py
 
 test:
 	@bash scripts/sysdeps.sh test

@@ -56,6 +56,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,12 +163,19 @@ def _die_with_parent() -> None:
 
 
 class Child:
-    """One supervised child: its command, its current process, its crash record."""
+    """One supervised child: its command, its current process, its crash record.
 
-    def __init__(self, name: str, what: str, cmd: list[str]) -> None:
+    env: the child's environment (None: the launcher's). url: where a web server answers HTTP
+    once up (supervise() waits for it after each start); None for a child that serves none.
+    """
+
+    def __init__(self, name: str, what: str, cmd: list[str], env: dict[str, str] | None = None,
+                 url: str | None = None) -> None:
         self.name = name  # "web server"
         self.what = what  # "gunicorn master"
         self.cmd = cmd
+        self.env = env
+        self.url = url
         self.proc: subprocess.Popen | None = None
         self.started_at = 0.0
         self.restarts = 0
@@ -179,7 +187,8 @@ class Child:
     def start(self) -> None:
         # Own process group: Ctrl-C reaches only the launcher, which stops the children in
         # order, and what a child leaves behind can be found and stopped by its group.
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         self.started_at = time.monotonic()
         self.restart_at = None
         self.answering = False
@@ -286,11 +295,16 @@ def banner(url: str, logins: str) -> None:
     say("=" * 72)
 
 
-def supervise(children: list[Child], web: Child, url: str, logins: str) -> int:
-    """Keep the children running until a stop signal (0) or until giving up (1)."""
+def supervise(children: list[Child], on_ready: Callable[[], None]) -> int:
+    """Keep the children running until a stop signal (0) or until giving up (1).
+
+    Starts the children not started yet; calls on_ready() once, when every child with a URL
+    has answered HTTP (scripts/cluster.py supervises its proxy, app servers, workers and Redis
+    with this loop too)."""
     for c in children:
-        c.start()
-        log(f"started the {c.name} ({c.what}, pid {c.proc.pid}).")  # type: ignore[union-attr]
+        if c.proc is None:
+            c.start()
+            log(f"started the {c.name} ({c.what}, pid {c.proc.pid}).")  # type: ignore[union-attr]
     shown = False
     while _stop_signal is None:
         for c in children:
@@ -299,17 +313,19 @@ def supervise(children: list[Child], web: Child, url: str, logins: str) -> int:
             if c.proc is not None and c.restart_at is not None and time.monotonic() >= c.restart_at:
                 c.start()
                 log(f"restarted the {c.name} ({c.what}, pid {c.proc.pid}; restart {c.restarts}).")
-        if web.running() and not web.answering:
-            if answers_http(url + "/"):
-                web.answering = True
-                if not shown:
-                    shown = True
-                    banner(url, logins)
-                else:
-                    log(f"the {web.name} answers again on {url}.")
-            elif time.monotonic() - web.started_at > STARTUP_TIMEOUT:
-                log(f"the {web.name} did not answer on {url} within {STARTUP_TIMEOUT} s; stopping.")
+        for c in children:
+            if c.url is None or not c.running() or c.answering:
+                continue
+            if answers_http(c.url + "/"):
+                c.answering = True
+                if shown:
+                    log(f"the {c.name} answers again on {c.url}.")
+            elif time.monotonic() - c.started_at > STARTUP_TIMEOUT:
+                log(f"the {c.name} did not answer on {c.url} within {STARTUP_TIMEOUT} s; stopping.")
                 return 1
+        if not shown and all(c.answering for c in children if c.url is not None):
+            shown = True
+            on_ready()
         time.sleep(0.25)
     return 0
 
@@ -353,10 +369,10 @@ def main() -> int:
         return 0
 
     what, cmd = web_server_command()
-    web = Child("web server", what, cmd)
+    web = Child("web server", what, cmd, url=url)
     children = [web, Child("worker", "manage.py qcluster", manage("qcluster"))]
     try:
-        rc = supervise(children, web, url, logins)
+        rc = supervise(children, lambda: banner(url, logins))
     finally:
         if _stop_signal is not None:
             say()

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # System (Debian) packages Gongwen needs, installed with apt-get when missing.
 #
-#   scripts/sysdeps.sh run    what `make run` needs: a Python that can make a venv (python3-venv),
-#                             LibreOffice Writer (headless) for the bulletin PDF and a CJK font
-#   scripts/sysdeps.sh test   also: Chromium for the browser tests and the PostgreSQL server binaries
-#   scripts/sysdeps.sh ci     as test, plus make, and always runs apt-get update (.ci/run)
+#   scripts/sysdeps.sh run      what `make run` needs: a Python that can make a venv (python3-venv),
+#                               LibreOffice Writer (headless) for the bulletin PDF and a CJK font
+#   scripts/sysdeps.sh cluster  as run, plus what `make cluster` needs: the PostgreSQL server
+#                               binaries, redis-server and haproxy
+#   scripts/sysdeps.sh test     also: Chromium for the browser tests, the PostgreSQL server
+#                               binaries, redis-server and haproxy (tests/test_cluster.py)
+#   scripts/sysdeps.sh ci       as test, plus make, and always runs apt-get update (.ci/run)
 #
 # Checks what is there first and does nothing when all is present, so `make` stays fast.
 # As root on a Debian-like system the missing packages are installed (apt-get update first);
@@ -39,13 +42,23 @@ else
     dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' || missing+=(fonts-noto-cjk)
 fi
 
-if [ "$kind" = test ] || [ "$kind" = ci ]; then
-    [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Cluster mode (`make cluster`, tests/test_cluster.py): a throwaway PostgreSQL unless
+# GONGWEN_PG_URL names a server, Redis (queue and cache) and haproxy in front of the app servers.
+cluster_packages() {
     if [ -z "${GONGWEN_PG_URL:-}" ] && ! bash scripts/with_postgres.sh --check >/dev/null 2>&1; then
         missing+=(postgresql)
     fi
+    command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+    command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+}
+
+if [ "$kind" = test ] || [ "$kind" = ci ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    cluster_packages
+elif [ "$kind" = cluster ]; then
+    cluster_packages
 elif [ "$kind" != run ]; then
-    echo "usage: $0 run|test|ci" >&2
+    echo "usage: $0 run|cluster|test|ci" >&2
     exit 2
 fi
 
