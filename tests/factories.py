@@ -5,6 +5,10 @@ from django.contrib.auth import get_user_model
 
 from org.models import Agency, AgencyKind, PasswordRecord, Person, Post, Unit
 
+PASSWORD = "pass-12345"  # every test account's (tests/browser.py signs in with it)
+# The posts that sit in a unit (a 处长 heads it, a 文书 works in it); the others are the agency's.
+POSTS_IN_UNIT = ("division_head", "handler", "clerk", "secretary")
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -13,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True  # own_password below changes nothing on the user
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("pass-12345")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def own_password(obj, create, extracted, **kwargs):
@@ -58,7 +62,7 @@ def person(agency, name, username, *posts, unit=None, in_charge=(), admin_role="
     p = PersonFactory(agency=agency, unit=unit, name=name, user=UserFactory(username=username), admin_role=admin_role)
     for kind in posts:
         post = Post.objects.create(person=p, kind=kind, agency=agency,
-                                   unit=unit if kind in ("division_head", "handler", "clerk", "secretary") else None)
+                                   unit=unit if kind in POSTS_IN_UNIT else None)
         if kind == "leader_in_charge":
             post.units_in_charge.set(in_charge)
     return p
