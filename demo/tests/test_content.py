@@ -1,7 +1,7 @@
 """What the demo office holds, loaded once at the test clock for all the tests here
 (demo/tests/conftest.py): the archive's settings and catalogue, the issuing side (发文代字,
 seals and keepers, drafts in every state), statistics from the first click, and an audit
-log whose every event reads in Chinese."""
+log whose every event reads in Chinese; and a second load changes nothing."""
 
 import re
 
@@ -29,6 +29,25 @@ from stats.models import AgencyMonthStat, UnitMonthStat
 pytestmark = [pytest.mark.django_db, pytest.mark.demo_content]
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def table_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+def test_a_second_load_changes_nothing(demo_office):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    before = table_counts()
+    again = StringIO()
+    call_command("load_demo", stdout=again)
+    assert "演示数据已存在，未做改动" in again.getvalue()
+    assert table_counts() == before
+    assert verify_chain()[0]
 
 
 # --- the archive (from archive/tests/test_demo.py) ------------------------------------------------
