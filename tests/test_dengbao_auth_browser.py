@@ -24,6 +24,9 @@ from tests.office import build_office  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
+    # At one instant only in `make test`: the lock's 15 minutes and the authenticator's codes
+    # are reckoned from the test's own clock (time travel, TOTP of now), never from a date.
+    pytest.mark.any_instant,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 
