@@ -277,8 +277,7 @@ def test_flipped_byte_in_the_raw_zip_is_refused(office, exported):
     trust_gov(o)
     data = bytearray(zip_bytes(package))
     data[40] ^= 0x01  # inside the first member's compressed data
-    error = refused_import(o, bytes(data), "")
-    assert "篡改" in error.message or "损坏" in error.message or "不是有效的交换包" in error.message
+    refused_import(o, bytes(data), "篡改|损坏|不是有效的交换包")
 
 
 def test_flipped_byte_in_the_signature_is_refused(office, exported):
