@@ -138,11 +138,12 @@ def deployment_key() -> AuditKey:
         pass
     finally:
         tmp.unlink(missing_ok=True)
-    _sync_dir(path.parent)
+    sync_dir(path.parent)
     return _read_key(path)
 
 
-def _sync_dir(directory: Path) -> None:
+def sync_dir(directory: Path) -> None:
+    """fsync a directory, so that a file just renamed into it survives a crash (ops.backup too)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

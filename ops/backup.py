@@ -186,11 +186,11 @@ def backup(dest: Path | None = None, *, progress: Progress = _quiet) -> Path:
         _write_new(work / MANIFEST, text)
         progress(f"[4/4] 清单：{MANIFEST}，{len(members)} 个成员，清单的 SHA-256 为 {hashlib.sha256(text).hexdigest()}"
                  "（可另行记下，恢复时核对）")
-        _sync_dir(work)
+        checkpoints.sync_dir(work)
         if dest.exists():
             dest.rmdir()  # an empty directory the operator made for it
         os.rename(work, dest)
-        _sync_dir(dest.parent)
+        checkpoints.sync_dir(dest.parent)
     except (OSError, sqlite3.Error, DomainError) as exc:
         shutil.rmtree(work, ignore_errors=True)
         if isinstance(exc, OSError) and exc.strerror:
@@ -702,14 +702,6 @@ def _write_new(target: Path, data: bytes) -> None:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
         os.fsync(fd)
     finally:
         os.close(fd)
