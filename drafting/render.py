@@ -615,8 +615,6 @@ class WarmConverter:
         return _convert(docx_bytes, timeout=timeout, profile=self.profile, exe=self.exe)
 
     def close(self) -> None:
-        import signal
-
         if self.owner == os.getpid() and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
