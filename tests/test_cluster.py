@@ -75,6 +75,7 @@ from flow.models import HistoryAction, HistoryEvent, NodeDefinition, ProcessTemp
 from org.models import PasswordRecord
 from tests.browser import PASSWORD
 from tests.office import build_office
+from tests.processes import Watched
 
 ROOT = Path(__file__).resolve().parent.parent
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -170,8 +171,10 @@ class Client:
 # --- the cluster --------------------------------------------------------------------------------
 
 
-class Cluster:
+class Cluster(Watched):
     """scripts/cluster.py in a subprocess of its own session, its output in a file."""
+
+    name = "the cluster"
 
     def __init__(self, tmp_path: Path, db_url: str) -> None:
         self.port = free_port()
@@ -187,29 +190,10 @@ class Cluster:
             GONGWEN_WEB_WORKERS="1",  # per app server: each boot costs seconds of CPU on two cores
             PYTHONUNBUFFERED="1",
         )
-        self.log_file = self.log_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "cluster.py")], cwd=ROOT, env=env,
-                                     stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.start([sys.executable, str(ROOT / "scripts" / "cluster.py")], cwd=ROOT, env=env, log_path=self.log_path)
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def tail(self) -> str:
+    def tail(self) -> str:  # without the health checks' lines
         return "\n".join(line for line in self.log().splitlines() if '"GET /login/ HTTP/1.1" 200' not in line)[-5000:]
-
-    def wait_for(self, what: str, seconds: float, check):
-        deadline = time.monotonic() + seconds
-        while True:
-            result = check()
-            if result:
-                return result
-            if self.proc.poll() is not None:
-                raise AssertionError(f"the cluster exited ({self.proc.returncode}) while waiting for {what}:\n"
-                                     + self.tail())
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {what} within {seconds} s:\n" + self.tail())
-            time.sleep(0.2)
 
     def found(self, pattern: str) -> re.Match | None:
         return re.search(pattern, self.log())

@@ -24,12 +24,13 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tests.processes import Watched
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_LIMIT = 150  # s: collectstatic + migrate into an empty database + gunicorn's boot, on a busy machine
@@ -107,7 +108,9 @@ def answers(url: str) -> bool:
         return False
 
 
-class Launcher:
+class Launcher(Watched):
+    name = "the launcher"
+
     def __init__(self, tmp_path: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -129,29 +132,8 @@ class Launcher:
             GONGWEN_WEB_WORKERS="1",
             PYTHONUNBUFFERED="1",
         )
-        self.log_file = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env,
-            stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        self.start([sys.executable, str(ROOT / "scripts" / "run.py")], cwd=ROOT, env=env, log_path=self.log_path)
         self.groups: set[int] = set()  # every child's process group, for the clean-up
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for(self, what: str, seconds: float, check):
-        """Poll check() until it returns something true; fail naming what, with the log's tail."""
-        deadline = time.monotonic() + seconds
-        while True:
-            result = check()
-            if result:
-                return result
-            if self.proc.poll() is not None:
-                raise AssertionError(f"the launcher exited ({self.proc.returncode}) while waiting for {what}:\n"
-                                     + self.log()[-4000:])
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {what} within {seconds} s:\n" + self.log()[-4000:])
-            time.sleep(0.2)
 
     def child(self, marker: str) -> int | None:
         pid = child_running(self.proc.pid, marker)
