@@ -13,10 +13,16 @@ short range scan of a primary key — cheap when nothing changed):
   the registration);
 * a new Opinion (意见/批示), a new FileVersion (body text), a new ItemInstruction (督办批示).
 
-The scheduled job (``search.tasks.refresh_index``, every two minutes) also looks at
-``Document.updated_at`` (a full scan there is fine in the background) to catch a change
-made without history or audit. ``search.services.search`` calls ``refresh(full=False)``
-first, so a search sees what was just done.
+When it runs — always in the worker, never in a search (a search only reads the index):
+
+* after every write of the pages and the API: ``search.middleware`` calls
+  ``after_write()`` on an unsafe request answered with success; once the request's
+  transaction has committed, ``schedule_refresh()`` queues ``refresh(full=False)`` for the
+  django-q2 worker (``search.tasks.refresh_after_write``), at most one waiting at a time
+  (``REFRESH_PENDING``, below). What was just done is found a moment later;
+* the scheduled job (``search.tasks.refresh_index``, every two minutes) also looks at
+  ``Document.updated_at`` (a full scan there is fine in the background) to catch a change
+  made without history or audit, or outside a request (a management command, a worker job).
 
 Body text: the newest version of the 成品 (final) file, else of the 正文 (body) file:
 drafting's VersionText when it exists, else extracted from the stored file (DOCX, PDF,
@@ -28,7 +34,9 @@ and visible_documents filters them at query time like every list.
 from __future__ import annotations
 
 import logging
+import time
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -183,7 +191,7 @@ def _max(model, field="id"):
 def refresh(full: bool = True) -> int:
     """Index what changed since the watermarks; returns how many documents were indexed.
 
-    ``full=False`` (before each search) checks only the id watermarks; ``full=True`` (the
+    ``full=False`` (after a write) checks only the id watermarks; ``full=True`` (the
     scheduled job) also compares Document.updated_at with the stored watermark."""
     from audit.models import AuditEvent
     from documents.models import Document, FileVersion
@@ -281,3 +289,53 @@ def reindex_all() -> int:
     count = index_documents(ids)
     set_watermarks(marks)
     return count
+
+
+# --- refreshing after a write, in the worker -------------------------------------------------
+
+# A cache key set while a refresh queued by schedule_refresh() waits for the worker: a burst
+# of writes queues one refresh, not one per write. The worker's task deletes it first thing,
+# before reading the watermarks, so a write committed after that queues the next one. With
+# Django's per-process local-memory cache (one machine without Redis) the worker cannot see
+# the web process's key: the key then lapses after REFRESH_WINDOW seconds, and the task, when
+# it started inside that window, refreshes once more at its end (a write whose queueing the
+# key suppressed committed before the window closed, so that second pass finds it).
+REFRESH_PENDING = "search:refresh-pending"
+REFRESH_WINDOW = 2  # seconds (an integer: the Redis cache rounds timeouts down)
+REFRESH_TASK = "search.tasks.refresh_after_write"
+
+
+def schedule_refresh() -> bool:
+    """Queue ``refresh(full=False)`` for the worker unless one is already waiting; returns
+    whether one was queued. Call it once the write is committed (``after_write``)."""
+    from django_q.tasks import async_task
+
+    queued_at = time.time()
+    if not cache.add(REFRESH_PENDING, queued_at, timeout=REFRESH_WINDOW):
+        return False
+    async_task(REFRESH_TASK, queued_at, task_name="search.refresh_after_write")
+    return True
+
+
+def after_write() -> None:
+    """Have the index refreshed once the current transaction commits (at once outside one).
+    A failure to queue is logged, never raised: the write stands, and the scheduled job
+    indexes it within two minutes."""
+    transaction.on_commit(schedule_refresh, robust=True)
+
+
+def refresh_queued(queued_at: float) -> int:
+    """The worker's side of schedule_refresh(): index what changed; returns how many
+    documents were indexed."""
+    shared = cache.delete(REFRESH_PENDING)  # True: the cache is the web processes' too
+    count = refresh(full=False)
+    wait = queued_at + REFRESH_WINDOW - time.time()
+    if not shared and wait > 0:
+        time.sleep(wait + 0.05)
+        count += refresh(full=False)
+    return count
+
+
+def last_refreshed():
+    """When the index was last brought up to date (None: never), for the search page."""
+    return SearchState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()

@@ -17,7 +17,12 @@ that; this module decides nothing about it:
 
 Both ways every row shown and counted went through documents.access (the agency branch is
 the rule visible_documents applies to those people: their agency's unclassified documents).
-``refresh(full=False)`` runs first so what was just done is found.
+
+A search only reads: it queries what is indexed and writes nothing (no refresh inside the
+request, where it would wait on the database's write lock behind every other writer). The
+index is kept fresh in the worker: every write through the pages or the API queues a refresh
+once it commits (search/middleware.py, ``search.indexing.schedule_refresh``), and the
+scheduled job runs every two minutes (search/indexing.py).
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from datetime import date
 
 from documents.access import visible_documents, whole_agency
 
-from . import indexing
 from .backends import Branch, Query, get_backend
 from .indexing import facet
 from .models import SearchEntry
@@ -167,7 +171,7 @@ def _branches(person, backend, query: Query) -> list[Branch]:
 
 
 def search(person, q: str = "", filters: Filters | None = None, sort: str = "date", page: int = 1,
-           page_size: int = PAGE_SIZE, refresh: bool = True) -> Results:
+           page_size: int = PAGE_SIZE) -> Results:
     filters = filters or Filters()
     sort = sort if sort in SORTS else "date"
     page = min(max(int(page or 1), 1), MAX_PAGE)
@@ -178,8 +182,6 @@ def search(person, q: str = "", filters: Filters | None = None, sort: str = "dat
         return results
     if not terms:
         sort = results.sort = "date"  # nothing to rank by
-    if refresh:
-        indexing.refresh(full=False)
     backend = get_backend()
     results.backend = backend.name
     query = Query(terms=terms, facets=filters.facets(), date_from=filters.date_from, date_to=filters.date_to,

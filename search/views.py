@@ -12,6 +12,7 @@ from documents.models import Direction, DocType, Status
 from org.models import Agency, Unit
 from ui.views import person_required
 
+from .indexing import last_refreshed
 from .services import Filters, search
 
 URGENCIES = ["特提", "特急", "加急", "平急", "普通"]
@@ -58,6 +59,7 @@ def page(request):
     context = {
         "q": q, "f": f, "sort": sort, "results": results,
         "searched": bool(q or f.any()),
+        "indexed_at": last_refreshed() if (q or f.any()) else None,
         "query": urlencode(keep),
         "doc_types": DocType.choices, "statuses": Status.choices, "directions": Direction.choices,
         "urgencies": URGENCIES, "years": list(range(this_year, this_year - 10, -1)),

@@ -1,5 +1,5 @@
 """The background worker (django-q2) brings the search index up to date every two
-minutes: ``search.tasks.refresh_index`` (searches also refresh it first)."""
+minutes: ``search.tasks.refresh_index`` (and after every write: search.indexing.schedule_refresh)."""
 
 from django.db import migrations
 from django.utils import timezone
