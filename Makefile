@@ -52,6 +52,8 @@ bench: venv-dev
 	@$(PY) bench/exchange.py
 	@$(PY) bench/search.py
 	@bash scripts/with_postgres.sh $(PY) bench/search.py
+	@$(PY) bench/capacity.py
+	@bash scripts/with_postgres.sh $(PY) bench/capacity.py --million
 	@$(PY) bench/combine.py
 
 lock: venv-dev

@@ -8,6 +8,8 @@
     bench/exchange_report.json sign-for (签收) throughput at the exchange (bench/exchange.py)
     bench/search_report.json   full-text search at 1,000,000 documents, SQLite and PostgreSQL, and indexing
                                throughput (bench/search.py, run once per database; both write their half)
+    bench/capacity_<db>_report.json  pages against the floor, 200 users, 送下一步 throughput, and on
+                               PostgreSQL 1,000,000 documents (bench/capacity.py, once per database)
 
 Each part keeps its own checks; ``ok`` is true only when every part ran and passed.
 """
@@ -19,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 PARTS = {"pages": "pages_report.json", "overdue": "overdue_report.json", "stats": "stats_report.json",
          "checks": "checks_report.json", "render": "render_report.json",
-         "exchange": "exchange_report.json", "search": "search_report.json"}
+         "exchange": "exchange_report.json", "search": "search_report.json",
+         "capacity_sqlite": "capacity_sqlite_report.json", "capacity_postgresql": "capacity_postgresql_report.json"}
 
 
 def _ok(part: dict) -> bool:
