@@ -117,10 +117,19 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("GONGWEN_SQLITE_PATH", str(VAR_DIR / "gongwen.sqlite3")),
+            # Kept open across requests like PostgreSQL's (a new connection per request
+            # re-reads the schema and starts with a cold page cache), checked before reuse.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # cache_size: up to 64 MB of pages per connection instead of SQLite's 2 MB
+                # (index writes were ten times slower with the default at 100,000 documents:
+                # 25 ms against 2.4 ms per document, measured); memory is taken as pages
+                # are read, not at once. mmap lets reads share the OS page cache.
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                 "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"),
             },
         }
     }
