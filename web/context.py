@@ -3,14 +3,10 @@ counts of the badges. Cheap on purpose: one query for the posts, one for both co
 for the unread notifications
 (the person row itself is loaded once per request through ``request.user.person``)."""
 
-from django.db.models import Count, Q
-from django.utils import timezone
-
 from deadlines.models import Notification
 from deadlines.overdue import OVERDUE_POSTS
-from flow.models import Task, TaskRole, TaskStatus
-from flow.selectors import held_by
-from org.models import OFFICE_POSTS, AdminRole, Delegation, PostKind
+from flow.selectors import open_counts
+from org.models import OFFICE_POSTS, AdminRole, PostKind
 from stats.access import NAV_POSTS as STATS_POSTS
 
 
@@ -43,14 +39,8 @@ def navigation(request):
     }
     if not person.admin_role:
         # Same sets as flow.selectors.inbox / to_read (own tasks and those of people I
-        # stand in for), counted in one query.
-        now = timezone.now()
-        delegators = Delegation.objects.filter(to_person=person, cancelled_at__isnull=True, starts_at__lte=now,
-                                               ends_at__gt=now).values("from_person_id")
-        counts = Task.objects.filter(held_by(person, delegators), status=TaskStatus.OPEN).aggregate(
-            inbox=Count("id", filter=~Q(role=TaskRole.CIRCULATE)),
-            toread=Count("id", filter=Q(role=TaskRole.CIRCULATE)),
-        )
+        # stand in for), counted in one query on the task indexes.
+        counts = open_counts(person)
         nav["inbox"], nav["toread"] = counts["inbox"], counts["toread"]
         # Unread notifications (消息), on the index (recipient, read_at, created_at).
         nav["unread"] = Notification.objects.filter(recipient=person, read_at__isnull=True).count()
