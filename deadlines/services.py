@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import audit.services as audit
@@ -51,9 +51,17 @@ _cache: dict[tuple, WorkCalendar] = {}
 
 
 def _version() -> tuple:
-    years = CalendarYear.objects.aggregate(n=Count("id"), at=Max("updated_at"), top=Max("year"))
-    days = CalendarDay.objects.aggregate(n=Count("id"), last=Max("date"), top=Max("id"))
-    return (years["n"], years["at"], years["top"], days["n"], days["last"], days["top"])
+    """What changes whenever the calendar tables do (a row added, removed or edited): the
+    count, latest edit and top key of the years, the count, last date and top id of the
+    days. One query (two scalar subqueries per table), asked on every ``calendar_for``."""
+    qn = connection.ops.quote_name
+    parts = [(CalendarYear, "COUNT(*)"), (CalendarYear, f"MAX({qn('updated_at')})"), (CalendarYear, f"MAX({qn('year')})"),
+             (CalendarDay, "COUNT(*)"), (CalendarDay, f"MAX({qn('date')})"), (CalendarDay, f"MAX({qn('id')})")]
+    # Only names from the models' metadata go into the text; no value does.
+    sql = "SELECT " + ", ".join(f"(SELECT {what} FROM {qn(model._meta.db_table)})" for model, what in parts)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
 
 
 def clear_cache() -> None:
