@@ -51,12 +51,27 @@ def units_in_charge_ids(person: Person) -> list[int]:
 
 
 def delegators_of(person: Person, when=None) -> list[int]:
-    """Ids of people whose tasks ``person`` may act on now (active delegations to them)."""
-    when = when or timezone.now()
-    return list(
-        Delegation.objects.filter(to_person=person, cancelled_at__isnull=True, starts_at__lte=when, ends_at__gt=when)
+    """Ids of people whose tasks ``person`` may act on now (active delegations to them).
+    Asked once per request for a person passed to ``remember_delegators`` (without ``when``)."""
+    memo = getattr(person, "_delegators_memo", None) if when is None else None
+    if memo:
+        return list(memo[0])
+    at = when or timezone.now()
+    ids = list(
+        Delegation.objects.filter(to_person=person, cancelled_at__isnull=True, starts_at__lte=at, ends_at__gt=at)
         .values_list("from_person_id", flat=True)
     )
+    if memo is not None:
+        memo.append(ids)
+    return ids
+
+
+def remember_delegators(person: Person | None) -> None:
+    """Keep ``delegators_of(person)`` for the life of this person object: a page that asks
+    it several times (visibility, the operations, the panels) reads the table once. Call it
+    on the request's own person only, which lives for one request."""
+    if person is not None and getattr(person, "_delegators_memo", None) is None:
+        person._delegators_memo = []
 
 
 def posts_display(person: Person) -> str:
