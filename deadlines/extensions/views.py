@@ -69,12 +69,14 @@ def _back(request, document_id: int):
 # --- the panel on the document page ---------------------------------------------------------------
 
 
-def panel_context(document, request) -> dict:
-    """What the extensions panel shows; a fixed number of queries whatever the history."""
+def panel_context(document, request, *, calendar=None, tasks=None) -> dict:
+    """What the extensions panel shows; a fixed number of queries whatever the history.
+    The document page passes the agency's calendar and the document's tasks it has read
+    already (``lateness.holders``)."""
     person = getattr(request, "person", None) if request is not None else None
-    calendar = calendar_for(document.agency)
+    calendar = calendar or calendar_for(document.agency)
     history = lateness.extension_history(document)
-    holders = lateness.holders(document, calendar=calendar)
+    holders = lateness.holders(document, calendar=calendar, tasks=tasks)
     sender_rows = [e for e in history if e.state in services.SENDER_STATES]
     flag = max(sender_rows, key=lambda e: (e.decided_at, e.pk)) if sender_rows else None
     pending_tasks = {e.task_id for e in history if e.state == Extension.State.PENDING}

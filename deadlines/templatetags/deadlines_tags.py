@@ -25,7 +25,8 @@ def deadlines_panel(context, document):
              and t.role != TaskRole.CIRCULATE]
     bound = None
     if timed or document.due_at:  # whether or not anything is due yet: a constant query count
-        bound = overdue.approaching_bound(overdue.display_calendar(document.agency), now)
+        calendar = context.get("work_calendar") or overdue.display_calendar(document.agency)
+        bound = overdue.approaching_bound(calendar, now)
     for t in timed:
         t.due_state = overdue.state_of(t.due_at, now, bound or now)
     return {
@@ -40,7 +41,10 @@ def deadlines_panel(context, document):
 @register.inclusion_tag("deadlines/_extensions_panel.html", takes_context=True)
 def extensions_panel(context, document):
     """Extensions (延期), lateness against the original and the extended due time, and
-    every holder with how long they held it (deadlines.extensions.views.panel_context)."""
+    every holder with how long they held it (deadlines.extensions.views.panel_context).
+    The document page's context may hold the calendar (``work_calendar``) and every task
+    of the document (``document_tasks``): then the panel reads neither again."""
     from deadlines.extensions.views import panel_context
 
-    return panel_context(document, context.get("request"))
+    return panel_context(document, context.get("request"), calendar=context.get("work_calendar"),
+                         tasks=context.get("document_tasks"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from deadlines.services import calendar_for
 from documents import access as doc_access
 from documents import services as doc_services
 from documents.models import FileVersion
@@ -20,8 +21,9 @@ from drafting.views import outgoing_context
 from flow import assign as flow_assign
 from flow import selectors as flow_selectors
 from flow import services as flow_services
-from flow.models import Decision, Mode, NodeKind, Operation, PhraseBook, TaskRole
+from flow.models import Decision, Mode, NodeKind, Operation, PhraseBook, Task, TaskRole, TaskStatus
 from incoming.forms import IncomingForm
+from org import selectors as org_selectors
 from org.models import LEADER_POSTS, Person, Post, Unit
 from ui.views import person_required, run_service, visible_document
 
@@ -50,9 +52,39 @@ def _phrases(person, units, *, outgoing: bool = False) -> list[str]:
     return list(dict.fromkeys(own + DEFAULT_PHRASES + suggested))
 
 
+def _document_tasks(document) -> list[Task]:
+    """Every task of the document, read once for the page: the holders and the circulation
+    copies below, and the holders' lateness in the extensions panel, are cut from it."""
+    return list(Task.objects.filter(document=document)
+                .select_related("assignee", "assignee_unit", "acted_by", "sent_by", "activation")
+                .order_by("created_at", "id"))
+
+
+def _holders(tasks) -> list[Task]:
+    """``flow.selectors.holders`` out of the page's tasks: the open ones, by arrival."""
+    return [t for t in tasks if t.status == TaskStatus.OPEN]
+
+
+def _circulation(tasks) -> list[Task]:
+    """``flow.selectors.circulation`` out of the page's tasks: every circulation copy."""
+    return [t for t in tasks if t.role == TaskRole.CIRCULATE]
+
+
+def _cache_related(obj, name: str, value) -> None:
+    """Fill a foreign key of ``obj`` with an instance the page already holds (the same row)."""
+    field = type(obj)._meta.get_field(name)
+    if value is not None and getattr(obj, field.attname) == value.pk and not field.is_cached(obj):
+        field.set_cached_value(obj, value)
+
+
 def page_context(request, document, *, touch: bool = False) -> dict:
-    """Everything the document page shows. Query count is constant: no per-row queries."""
+    """Everything the document page shows. Query count is constant: no per-row queries.
+    What several parts of the page need is read once here and passed down: the document's
+    tasks (holders, circulation, the extensions panel), the working calendar (the deadlines
+    and extensions panels), the files (the list and the upload form)."""
     person = request.person
+    org_selectors.remember_delegators(person)
+    _cache_related(person, "agency", document.agency)  # the navigation names the person's agency
     av = flow_selectors.available(person, document)
     if touch and av.task is not None:
         flow_services.touch(av.task, actor=person)
@@ -65,14 +97,17 @@ def page_context(request, document, *, touch: bool = False) -> dict:
         if preview is None and latest is not None and latest.content_type == "application/pdf":
             preview = latest
     slip = flow_selectors.processing_slip(document)
+    tasks = _document_tasks(document)
     context = {
         "document": document,
         "av": av,
         "slip": slip,
         "slip_has_opinions": any(section.opinions for section in slip),
         "timeline": list(flow_selectors.timeline(document)),
-        "holders": list(flow_selectors.holders(document)),
-        "circulation": list(flow_selectors.circulation(document)),
+        "holders": _holders(tasks),
+        "circulation": _circulation(tasks),
+        "document_tasks": tasks,
+        "work_calendar": calendar_for(document.agency),
         "files": files,
         "preview": preview,
         "preview_pages": preview_pages(person, preview),
@@ -82,9 +117,14 @@ def page_context(request, document, *, touch: bool = False) -> dict:
         "assist_units": list(document.assist_units.all()),
     }
     if context["can_upload"]:
-        context["upload_form"] = UploadForm(document=document)
+        form = context["upload_form"] = UploadForm(document=document)
+        replaces = form.fields["replaces"]  # its choices are the files read above
+        replaces.choices = [("", replaces.empty_label), *((f.pk, replaces.label_from_instance(f)) for f in files)]
     if av.task is not None or av.can_circulate or av.can_reject:
         context.update(_operation_choices(person, document, av))
+    if av.task is not None:  # who sent it, named above the opinion box
+        sender = next((p for p in context.get("people", ()) if p.pk == av.task.sent_by_id), None)
+        _cache_related(av.task, "sent_by", sender)
     if document.is_outgoing:  # 发文: the drafting form, findings and the outgoing actions
         context.update(outgoing_context(request, document, context))
     return context
@@ -159,6 +199,7 @@ def _main_action(task, node, nxt, operations) -> tuple[str | None, str]:
 
 @person_required
 def detail(request, pk):
+    org_selectors.remember_delegators(request.person)  # visibility, the operations and the panels ask it
     document = visible_document(request.person, pk)
     context = page_context(request, document, touch=True)
     return render(request, "web/document.html", context)
