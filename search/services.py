@@ -205,3 +205,38 @@ def search(person, q: str = "", filters: Filters | None = None, sort: str = "dat
             secrecy=e.secrecy, direction=e.direction,
             snippet_html="" if e.secrecy else snippet(e, words)))
     return results
+
+
+TEXT_FILTER_CAP = 5000
+
+
+@dataclass
+class Matches:
+    document_ids: list[int]
+    truncated: bool = False  # more matched than the cap: these are the newest
+
+
+def matching_documents(person, q: str, *, direction: str = "", cap: int = TEXT_FILTER_CAP) -> Matches | None:
+    """The ids of the documents ``person`` may see whose title, 文号 or 来文机关 (and the other
+    short fields the index keeps with them: 主办单位, 签发人, 主送) match ``q`` as the search
+    box matches them — for a list's text filter (the 收文登记簿), which then filters by id
+    instead of ``LIKE '%q%'`` over every row. At most ``cap``, the newest first. None when
+    ``q`` holds nothing searchable (only punctuation): the caller filters as before.
+
+    Visibility as in ``search`` (the same branches through documents.access); the caller's
+    own list still goes through visible_documents, so this only narrows it. Reads only the
+    index (what the worker has indexed, search/indexing.py)."""
+    terms = query_terms((q or "").strip()[:200])
+    if not terms:
+        return None
+    backend = get_backend()
+    query = Query(terms=terms, facets=Filters(direction=direction).facets(), fields="meta")
+    found: list[int] = []
+    truncated = False
+    for branch in _branches(person, backend, query):
+        if branch.document_ids is not None and not branch.document_ids:
+            continue
+        ids = backend.matching_document_ids(query, branch, cap)
+        truncated = truncated or len(ids) >= cap
+        found += ids
+    return Matches(document_ids=found, truncated=truncated)

@@ -70,6 +70,7 @@ class Query:
     sort: str = "date"  # "date" or "relevance"
     offset: int = 0
     limit: int = 20
+    fields: str = "all"  # "all" the text; "meta": title, 文号, 来文机关 … only (the registry's filter)
 
 
 @dataclass

@@ -43,8 +43,9 @@ def agency_range(query: Query, branch: Branch) -> tuple[int, int]:
 
 def tsquery(query: Query, branch: Branch) -> str:
     parts = []
+    weight = ":A" if query.fields == "meta" else ""  # title and 文号/来文机关 are weight A
     for term in query.terms:
-        parts += [_q(t) for t in term]
+        parts += [_q(t) + weight for t in term]
     parts += [_q("_" + t) for t in branch.scope]
     if branch.agency is not None:  # the GIN index intersects with the agency's lexeme too
         parts.append(_q(f"_a{int(branch.agency)}"))

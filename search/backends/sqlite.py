@@ -12,6 +12,7 @@ from django.db import connection
 from .base import COUNT_CAP, RANK_CANDIDATES, Backend, Branch, Query, key_range
 
 TEXT = "{title_tokens number_tokens body_tokens opinion_tokens}"
+META = "{title_tokens number_tokens}"  # Query.fields == "meta"
 # bm25 weights by column: title, number/sender, body, opinions, scope.
 BM25 = "bm25(search_fts, 10.0, 8.0, 1.0, 3.0, 0.0)"
 
@@ -22,8 +23,9 @@ def _q(token: str) -> str:
 
 def match_expression(query: Query, branch: Branch) -> str:
     parts = []
+    columns = META if query.fields == "meta" else TEXT
     for term in query.terms:
-        parts.append("(" + " AND ".join(f"{TEXT} : {_q(t)}" for t in term) + ")")
+        parts.append("(" + " AND ".join(f"{columns} : {_q(t)}" for t in term) + ")")
     for token in branch.scope:
         parts.append(f"scope_tokens : {_q(token)}")
     for group in query.facets:
