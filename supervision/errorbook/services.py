@@ -397,11 +397,15 @@ def fault_label(record: ErrorRecord) -> str:
 # --- the document page panel -------------------------------------------------------------------
 
 
-def panel(person: Person | None, document: Document) -> dict:
+def panel(person: Person | None, document: Document, *, units=None) -> dict:
     """What the document page's error-book panel shows: the document's entries and,
-    for reviewers, the units to choose from in the correction form."""
+    for reviewers, the units to choose from in the correction form (``units``: the
+    document's agency's units in their order, when the page has read them already)."""
     records = document_entries(document)
     allowed = may_record_correction(person, document)
-    units = list(Unit.objects.filter(agency_id=document.agency_id).order_by("sort_order", "id")) if allowed else []
+    if not allowed:
+        units = []
+    elif units is None:
+        units = list(Unit.objects.filter(agency_id=document.agency_id).order_by("sort_order", "id"))
     return {"records": records, "may_correct": allowed, "units": units, "categories": CATEGORIES,
             "sees_book": may_see_book(person)}

@@ -55,9 +55,10 @@ def supervise_fields(context, document, task):
 @register.inclusion_tag("supervision/_errors_panel.html", takes_context=True)
 def errors_panel(context, document):
     """Error-book entries (错题本) about this document, and the 记录审核纠错 form for its
-    reviewers (supervision.errorbook.services.panel)."""
+    reviewers (supervision.errorbook.services.panel); the units of that form are the
+    page's ``agency_units`` when it has read them."""
     from supervision.errorbook import services as errorbook
 
     request = context.get("request")
     return {"document": document, "request": request, "csrf_token": context.get("csrf_token"),
-            **errorbook.panel(getattr(request, "person", None), document)}
+            **errorbook.panel(getattr(request, "person", None), document, units=context.get("agency_units"))}

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 # 48 before issue 12 (the same page, the same history).
-MAX_QUERIES = 38
+MAX_QUERIES = 37
 
 
 def open_task(document, person, role="main"):

@@ -137,7 +137,8 @@ def _operation_choices(person, document, av) -> dict:
                      .values_list("person_id", flat=True))
     leaders = [p for p in people if p.pk in leader_ids]
     task = av.task
-    ctx = {"people": people, "units": units, "leaders": leaders, "phrases": _phrases(person, units, outgoing=document.is_outgoing),
+    # agency_units: the error-book panel's units (supervision_tags.errors_panel) too
+    ctx = {"people": people, "units": units, "agency_units": units, "leaders": leaders, "phrases": _phrases(person, units, outgoing=document.is_outgoing),
            "others": [p for p in people if p.pk != person.pk]}
     if task is None:
         return ctx
