@@ -422,6 +422,7 @@ def main():
     parser.add_argument("--spawn-rate", type=int, default=20)
     parser.add_argument("--send-on-seconds", type=float, default=15)
     parser.add_argument("--million", action="store_true", help="PostgreSQL: then grow to 1,000,000 and measure again")
+    parser.add_argument("--grow-to", type=int, default=1_000_000, help="with --million: how many (a smaller trial)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["pages", "load", "send_on"])
     parser.add_argument("--db", default=str(ROOT / "var" / "bench-capacity.sqlite3"))
     parser.add_argument("--report", default=None)
@@ -483,7 +484,7 @@ def main():
                              measure_send_on(pairs[half:], 4, args.send_on_seconds)]
         save()
     if args.million and on_pg:
-        report["million"] = {"grow": grow_to(1_000_000)}
+        report["million"] = {"grow": grow_to(args.grow_to)}
         report["million"]["queries"] = query_counts(users, urls)
         connection.close()
         server = Server()

@@ -572,7 +572,7 @@ def recall_blocker(task: Task) -> str | None:
         return "本件已办结或已退文，不能撤回。"
     if task.role == TaskRole.CIRCULATE:
         return "传阅件已退回办公室，不能撤回。"
-    successors = list(task.successors.all())
+    successors = list(task.successors.select_related("assignee"))
     if task.status == TaskStatus.DONE and task.activation.state == Activation.State.OPEN:
         if task.activation.mode not in (Mode.ALL, Mode.SEQUENTIAL) and task.role == TaskRole.MAIN:
             return "本环节已由他人办理，不能撤回。"

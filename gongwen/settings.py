@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "audit.middleware.ClientAddressMiddleware",
     "audit.middleware.RefusalMiddleware",
     "web.middleware.RejectControlCharactersMiddleware",
+    "search.middleware.RefreshSearchAfterWriteMiddleware",  # a write queues the index refresh (issue 12)
     "web.security.IdleTimeoutMiddleware",  # 等保 level 3: signed out after SESSION_IDLE_SECONDS
     "web.security.SignInStepsMiddleware",  # 等保 level 3: second factor and password change first
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the Chinese lockout page

@@ -5,6 +5,7 @@ search.indexing.schedule_refresh), debounced, and what a POST registered is then
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -126,3 +127,8 @@ def test_a_worker_without_the_shared_cache_refreshes_again_at_the_end_of_the_win
     # A task taken after its window: one pass.
     monkeypatch.setattr(indexing.time, "sleep", lambda s: pytest.fail("no wait after the window"))
     assert indexing.refresh_queued(time.time() - 60) == 0
+
+
+def test_the_refresh_middleware_is_installed():
+    """Without it in the settings, searches would wait up to two minutes for the scheduled job."""
+    assert MIDDLEWARE in django_settings.MIDDLEWARE
