@@ -178,16 +178,26 @@ class Available:
     return_targets: list[Activation] = field(default_factory=list)
 
 
-def available(person: Person, document: Document) -> Available:
+def available(person: Person, document: Document, tasks: list[Task] | None = None) -> Available:
     """The operations for the document page and the API: the person's open task there
-    (if any) and what its node allows, plus the office's own operations."""
+    (if any) and what its node allows, plus the office's own operations.
+
+    ``tasks``: every task of the document, when the caller has read them already (the
+    document page does, with their activation and process): the person's task, the open
+    main line and the recent tasks are then cut from that list instead of read again."""
     from documents.access import can_register
 
     from .services import recall_blocker, return_targets
 
     result = Available()
-    task = (Task.objects.filter(document=document, assignee_id__in=_holders(person), status=TaskStatus.OPEN)
-            .select_related("activation", "process", "assignee", "assignee_unit").order_by("created_at").first())
+    holders = _holders(person)
+    if tasks is None:
+        task = (Task.objects.filter(document=document, assignee_id__in=holders, status=TaskStatus.OPEN)
+                .select_related("activation", "process", "assignee", "assignee_unit").order_by("created_at").first())
+    else:
+        mine = sorted((t for t in tasks if t.assignee_id in holders and t.status == TaskStatus.OPEN),
+                      key=lambda t: t.created_at)
+        task = mine[0] if mine else None
     if task is not None and not person.admin_role:
         result.task = task
         if task.role in (TaskRole.CIRCULATE, TaskRole.DUTY):  # 值班知悉 closes like 传阅
@@ -204,16 +214,32 @@ def available(person: Person, document: Document) -> Available:
                 result.can_register = can_register(person, document.agency_id)
             if Operation.RETURN in result.operations:
                 result.return_targets = return_targets(task)
-            if task.activation.tasks.filter(role=TaskRole.COUNTERSIGN, decision="disagree").exists():
+            if tasks is None:
+                disagreed = task.activation.tasks.filter(role=TaskRole.COUNTERSIGN, decision="disagree").exists()
+            else:
+                disagreed = any(t.activation_id == task.activation_id and t.role == TaskRole.COUNTERSIGN
+                                and t.decision == "disagree" for t in tasks)
+            if disagreed:
                 result.operations.append("resolve")
     if document.is_open and access.is_office_staff(person, document.agency_id) and not person.admin_role:
         result.can_circulate = bool(document.registry_seq)
-        open_main = Task.objects.filter(document=document, status=TaskStatus.OPEN, activation__is_side=False)
+        if tasks is None:
+            open_main = list(Task.objects.filter(document=document, status=TaskStatus.OPEN, activation__is_side=False)
+                             .select_related("process", "activation"))
+        else:
+            open_main = [t for t in tasks if t.status == TaskStatus.OPEN and not t.activation.is_side]
         result.can_reject = all(Operation.REJECT in t.process.node(t.activation.node_key)["operations"]
-                                for t in open_main.select_related("process", "activation"))
-    recent = (Task.objects.filter(document=document, assignee=person,
-                                  status__in=[TaskStatus.DONE, TaskStatus.TRANSFERRED, TaskStatus.ASSIGNED])
-              .select_related("activation", "document").order_by("-done_at")[:3])
+                                for t in open_main)
+    sent = (TaskStatus.DONE, TaskStatus.TRANSFERRED, TaskStatus.ASSIGNED)
+    if tasks is None:
+        recent = list(Task.objects.filter(document=document, assignee=person, status__in=sent)
+                      .select_related("activation", "document").order_by("-done_at")[:3])
+    else:
+        # Newest first, as the query: every sent task has its done_at (_finish_task sets it).
+        recent = sorted((t for t in tasks if t.assignee_id == person.pk and t.status in sent),
+                        key=lambda t: (t.done_at is not None, t.done_at), reverse=True)[:3]
+        for t in recent:
+            t.document = document
     result.recallable = [t for t in recent if recall_blocker(t) is None]
     return result
 

@@ -818,8 +818,9 @@ def touch(task: Task, *, actor) -> None:
     """The assignee opened the task: after this the sender can no longer recall it."""
     if task.is_open and task.touched_at is None and (task.assignee_id == actor.pk or task.assignee_id in
                                                      _delegator_ids(actor)):
-        Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN, touched_at__isnull=True).update(
-            touched_at=timezone.now())
+        now = timezone.now()
+        if Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN, touched_at__isnull=True).update(touched_at=now):
+            task.touched_at = now  # the page that opened it shows 已查看 from the same instance
 
 
 def _delegator_ids(actor) -> list[int]:

@@ -56,7 +56,7 @@ def _document_tasks(document) -> list[Task]:
     """Every task of the document, read once for the page: the holders and the circulation
     copies below, and the holders' lateness in the extensions panel, are cut from it."""
     return list(Task.objects.filter(document=document)
-                .select_related("assignee", "assignee_unit", "acted_by", "sent_by", "activation")
+                .select_related("assignee", "assignee_unit", "acted_by", "sent_by", "activation", "process")
                 .order_by("created_at", "id"))
 
 
@@ -85,7 +85,8 @@ def page_context(request, document, *, touch: bool = False) -> dict:
     person = request.person
     org_selectors.remember_delegators(person)
     _cache_related(person, "agency", document.agency)  # the navigation names the person's agency
-    av = flow_selectors.available(person, document)
+    tasks = _document_tasks(document)
+    av = flow_selectors.available(person, document, tasks)
     if touch and av.task is not None:
         flow_services.touch(av.task, actor=person)
     versions = FileVersion.objects.select_related("uploaded_by").order_by("-number")
@@ -97,7 +98,6 @@ def page_context(request, document, *, touch: bool = False) -> dict:
         if preview is None and latest is not None and latest.content_type == "application/pdf":
             preview = latest
     slip = flow_selectors.processing_slip(document)
-    tasks = _document_tasks(document)
     context = {
         "document": document,
         "av": av,
