@@ -181,8 +181,19 @@ def summary(person: Person | None) -> Summary:
         return _summarise(open_pending_tasks().filter(seen_by_all("document")))
     if person.admin_role or person.agency_id is None or not has_post(person, *OFFICE_POSTS):
         return Summary(0, [])
-    return _summarise(open_pending_tasks().filter(document__agency_id=person.agency_id,
-                                                  document__in=visible_documents(person)))
+    # The pending tasks first, on their partial index alone (few, and none most of the year;
+    # joined to the documents, SQLite walks every document of the agency instead: 140 ms at
+    # 100,000 documents, measured), then the agency and visibility rules on those documents.
+    candidates = list(open_pending_tasks().order_by().values_list("pk", "document_id"))
+    if not candidates:
+        return Summary(0, [])
+    if len(candidates) > 5000:  # beyond what an id list should carry: the rules in one query
+        return _summarise(open_pending_tasks().filter(document__agency_id=person.agency_id,
+                                                      document__in=visible_documents(person)))
+    documents = {d for _, d in candidates}
+    seen = set(visible_documents(person).filter(pk__in=documents, agency_id=person.agency_id)
+               .values_list("pk", flat=True))
+    return _summarise(open_pending_tasks().filter(pk__in=[t for t, d in candidates if d in seen]))
 
 
 def _recipients() -> list[tuple[Person, Summary, str]]:

@@ -247,6 +247,8 @@ class Task(models.Model):
             models.Index(fields=["assignee", "status", "created_at"], name="task_inbox"),
             # Covers the 待办/待阅/due today/overdue counts without reading the rows.
             models.Index(fields=["assignee", "status", "role", "due_at"], name="task_counts"),
+            # 待阅 (role = circulate) newest first: task_inbox would walk all my open tasks.
+            models.Index(fields=["assignee", "role", "status", "created_at"], name="task_toread"),
             models.Index(fields=["document", "status"]),
             models.Index(fields=["assignee_unit", "document"]),
             models.Index(fields=["status", "next_reminder_at"], name="task_reminder_scan"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from documents.access import seen_by_all
 from documents.models import Document
 from gongwen.errors import DomainError
-from org.models import Delegation, Person
+from org.models import Person
 from org.selectors import delegators_of
 
 from . import access
@@ -52,25 +52,27 @@ def held_by(person: Person | None, delegators=None) -> Q:
     return Q(assignee_id__in=[person.pk, *others]) & (Q(assignee_id=person.pk) | seen_by_all("document"))
 
 
-def open_counts(person: Person | None) -> dict[str, int]:
-    """The badges: how many open tasks ``inbox`` and ``to_read`` hold, in one query.
+def open_counts(person: Person | None, delegators=None) -> dict[str, int]:
+    """The badges: how many open tasks ``inbox`` and ``to_read`` hold.
 
-    Two counts joined by UNION ALL, each on an index: my own open tasks by role (on
-    (assignee, status, role …), no document read), and those of the people I stand in for —
-    the active delegations' ids as a subquery, so the usual case, no delegation, costs
-    nothing more and the badge needs no query of its own for them — on unclassified
-    documents only, as ``held_by``."""
+    The delegators are read first (``delegators_of``: remembered for the request's person,
+    usually none), as ``held_by`` does. Then one query on the (assignee, status, role …)
+    index: my own open tasks by role, no document read; with delegators, their open tasks on
+    unclassified documents are added by UNION ALL, with their ids as a list. Not a subquery
+    of the delegations: SQLite then scans every document to join it (110 ms at 100,000
+    documents, measured), and PostgreSQL every open task when it is OR-ed with my own."""
     counts = {"inbox": 0, "toread": 0}
     if person is None:
         return counts
-    now = timezone.now()
-    delegators = Delegation.objects.filter(to_person=person, cancelled_at__isnull=True, starts_at__lte=now,
-                                           ends_at__gt=now).values("from_person_id")
-    own = Task.objects.filter(assignee_id=person.pk, status=TaskStatus.OPEN)
-    stood_in = (Task.objects.filter(assignee_id__in=delegators, status=TaskStatus.OPEN)
-                .filter(seen_by_all("document")).exclude(assignee_id=person.pk))
-    rows = (own.order_by().values("role").annotate(n=Count("id"))
-            .union(stood_in.order_by().values("role").annotate(n=Count("id")), all=True))
+    if delegators is None:
+        delegators = delegators_of(person)
+    others = [pk for pk in delegators if pk != person.pk]
+    rows = Task.objects.filter(assignee_id=person.pk, status=TaskStatus.OPEN).order_by().values("role").annotate(
+        n=Count("id"))
+    if others:
+        stood_in = (Task.objects.filter(assignee_id__in=others, status=TaskStatus.OPEN).filter(seen_by_all("document"))
+                    .order_by().values("role").annotate(n=Count("id")))
+        rows = rows.union(stood_in, all=True)
     for role, n in rows.values_list("role", "n"):
         counts["toread" if role == TaskRole.CIRCULATE else "inbox"] += n
     return counts

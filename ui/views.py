@@ -17,6 +17,7 @@ from django.http import Http404
 
 from documents.access import get_visible
 from gongwen.errors import DomainError, NotFound
+from org.selectors import remember_delegators
 
 PAGE_SIZE = 50
 
@@ -32,6 +33,7 @@ def person_required(view):
         if person is None or not person.is_active:
             raise DjangoPermissionDenied("您的账号没有对应的在岗人员，请联系系统管理员。")
         request.person = person
+        remember_delegators(person)  # the lists, the page and the navigation read them once
         return view(request, *args, **kwargs)
 
     return wrapper
