@@ -38,6 +38,10 @@ def match_expression(query: Query, branch: Branch) -> str:
     return expr
 
 
+# Up to this many visible documents, a term's matches are looked up row by row (see _where).
+ROWID_LOOKUPS = 500
+
+
 class SqliteBackend(Backend):
     name = "sqlite-fts5"
 
@@ -64,7 +68,13 @@ class SqliteBackend(Backend):
             if branch.agency is None and query.date_to:
                 inner.append("doc_date <= %s")
                 inner_params.append(query.date_to)
-            where.append(f"rowid IN (SELECT id FROM search_searchentry WHERE {' AND '.join(inner)})")
+            # With a term, FTS5 drives a plain ``rowid IN`` by rowid: one full-text lookup per
+            # listed row (0.1 ms each: 3.1 s for a leader who may see 25,000 documents, at
+            # 100,000 measured). Past a few hundred rows, ``+rowid`` (not a constraint FTS5 is
+            # offered) scans the term's matches once and filters them: 80 ms there.
+            many = branch.document_ids is None or len(branch.document_ids) > ROWID_LOOKUPS
+            column = "+rowid" if expr and many else "rowid"
+            where.append(f"{column} IN (SELECT id FROM search_searchentry WHERE {' AND '.join(inner)})")
             params += inner_params
         return " AND ".join(where), params
 
