@@ -201,3 +201,25 @@ def test_postgres_date_windows_give_the_same_pages(office, corpus, monkeypatch):
     monkeypatch.setattr(postgres, "FIRST_WINDOW", 3)
     assert run() == whole
     assert any(hits for hits, _, _ in whole) and any(capped for _, _, capped in whole)
+
+
+@pytest.mark.django_db
+def test_sqlite_plans_for_few_and_many_visible_documents_find_the_same(office, corpus, monkeypatch):
+    """Past ROWID_LOOKUPS visible documents the backend scans a term's matches (+rowid)
+    instead of looking each visible row up: the same hits and counts either way."""
+    from django.db import connection
+
+    from search.backends import sqlite as backend
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite backend's two plans")
+    o = office
+    for i in range(4):
+        make_doc(o, f"关于防汛值守安排的请示（{i}）", lead_unit=o.div_a)
+    indexing.reindex_all()
+    runs = []
+    for limit in (10_000, 0):  # row-by-row lookups, then the scan of the matches
+        monkeypatch.setattr(backend, "ROWID_LOOKUPS", limit)
+        r = search(o.head_a, "防汛", page_size=500)
+        runs.append(([h.document_id for h in r.hits], r.total))
+    assert runs[0] == runs[1] and runs[0][1] >= 4
