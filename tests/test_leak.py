@@ -271,3 +271,17 @@ def test_a_reader_in_scope_sees_it(client, scene):
     assert {"web:document", "secrecy:document", "secrecy:ledger", "secrecy:export", "secrecy:print", "api"} <= names
     assert leaks(notifications_text(s.o.leader_a))
     assert ("secrecy:document", 200) in {(u.split()[0], st) for u, st in about_doc}
+
+
+def test_the_row_form_of_the_visibility_rule_agrees_with_the_list(scene):
+    """The classified scene (copies held, passed on, returned, destroyed; a 机密 draft; the
+    reading scope): for everyone in the office, documents.access.visible_by_pk (row by row,
+    for a primary-key lookup) gives exactly the set of visible_documents (the list form)."""
+    from documents.access import visible_by_pk, visible_documents
+    from org.models import Person
+
+    for person in Person.objects.all():
+        listed = set(visible_documents(person).values_list("pk", flat=True))
+        assert set(visible_by_pk(person).values_list("pk", flat=True)) == listed, person.name
+    assert scene.doc.pk in set(visible_by_pk(scene.o.leader_a).values_list("pk", flat=True))
+    assert scene.doc.pk not in set(visible_by_pk(scene.o.leader_b).values_list("pk", flat=True))

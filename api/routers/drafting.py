@@ -12,7 +12,7 @@ from datetime import date, datetime
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
-from documents.access import visible_documents
+from documents.access import visible_by_pk
 from documents.models import Document, DocumentFile, FileVersion, NumberSeries
 from drafting import compose, diff
 from drafting import services as drafting
@@ -246,7 +246,7 @@ class VoidIn(InSchema):
 
 
 def _draft(person, pk: int) -> Document:
-    document = visible_documents(person).filter(pk=pk, direction="outgoing").select_related(
+    document = visible_by_pk(person).filter(pk=pk, direction="outgoing").select_related(
         "agency", "lead_unit", "drafted_by", "number_series").first()
     if document is None:
         raise NotFound(DRAFT_NOT_FOUND)

@@ -24,7 +24,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from audit import services as audit
-from documents.access import visible_documents
+from documents.access import visible_by_pk, visible_documents
 from documents.models import Document, ReturnKind
 from flow.access import is_office_staff
 from flow.models import Task
@@ -165,7 +165,7 @@ def record_correction(document: Document, *, actor: Person, category: str, unit_
     if actor.admin_role:
         raise PermissionDenied("管理员不得阅办公文，不能记录审核纠错。")
     document_id = getattr(document, "pk", document)
-    if not visible_documents(actor).filter(pk=document_id).exists():
+    if not visible_by_pk(actor).filter(pk=document_id).exists():
         raise NotFound()
     # Serialised with the engine's operations on the same document (they lock it first).
     document = Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document_id)
