@@ -63,6 +63,15 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def settle(limit: float = 1.5, longest: float = 120) -> float:
+    """Wait (at most ``longest`` seconds) until the 1-minute load average is below ``limit``,
+    so one phase's work (the load test's 200 users) does not weigh on the next; returns it."""
+    deadline = time.monotonic() + longest
+    while load_average() >= limit and time.monotonic() < deadline:
+        time.sleep(5)
+    return load_average()
+
+
 def setup(db_path: Path | None):
     if db_path is not None and not os.environ.get("GONGWEN_PG_URL"):
         os.environ["GONGWEN_SQLITE_PATH"] = str(db_path)
@@ -462,12 +471,14 @@ def main():
     try:
         if "pages" not in args.skip:
             print("测量页面（与基线视图交替）……", flush=True)
+            settle()
             report["pages"] = {"load_average_before": load_average(),
                                **measure_pages(server, sessions, urls, args.repeat)}
             report["pages"]["load_average_after"] = load_average()
             save()
         if "load" not in args.skip:
             print(f"负载测试：{args.users} 个用户……", flush=True)
+            settle()
             writes = writes_available(args.users * 40)
             share = max(1, len(writes) // args.users)
             plan = {"readers": reader_plan(users, sessions, server), "writer": sessions["secretary"],
@@ -480,8 +491,10 @@ def main():
         print("送下一步吞吐……", flush=True)
         pairs = writes_available(20_000)
         half = len(pairs) // 2
-        report["send_on"] = [measure_send_on(pairs[:half], 1, args.send_on_seconds),
-                             measure_send_on(pairs[half:], 4, args.send_on_seconds)]
+        report["send_on"] = []
+        for clients, share in ((1, pairs[:half]), (4, pairs[half:])):
+            settle()
+            report["send_on"].append(measure_send_on(share, clients, args.send_on_seconds))
         save()
     if args.million and on_pg:
         report["million"] = {"grow": grow_to(args.grow_to)}
@@ -489,6 +502,7 @@ def main():
         connection.close()
         server = Server()
         try:
+            settle()
             report["million"]["pages"] = {
                 "load_average_before": load_average(),
                 **measure_pages(server, sessions, urls, args.repeat, only={"inbox", "document", "registry"})}
