@@ -24,8 +24,9 @@ What it does, in order, writing bench/capacity_<database>_report.json:
    own documents at 初审 for a fixed time, as fast as it can (no HTTP: the service's own rate
    and how it scales with clients).
 6. ``--million`` (PostgreSQL): the documents, processes, activations, tasks, opinions and
-   history are copied in SQL (INSERT … SELECT with shifted ids and registry numbers) up to
-   1,000,000 documents; then the pages and the floor again.
+   history are copied in SQL (INSERT … SELECT with shifted ids, registry numbers and dates)
+   up to 1,000,000 documents, each copy an earlier finished year; then the pages and the
+   floor again.
 
 The load average (1 minute) is recorded before and after each phase: a figure from a busy
 machine says so in the report.
@@ -378,8 +379,26 @@ COPIED = [  # table, foreign keys shifted with the copy
 ]
 
 
+# What a copy changes beyond its ids: it is an earlier, finished year of the same office, so
+# the lists of open work stay the size they are and the history grows (a copy that kept its
+# open tasks would give every person ten times the 待办 no office has).
+FINISHED = {
+    "documents_document": {"status": "CASE WHEN status = 'in_progress' THEN 'completed' ELSE status END",
+                           "stage": "CASE WHEN status = 'in_progress' THEN '已办结' ELSE stage END",
+                           "closed_at": "COALESCE(closed_at, received_at + interval '5 days') - {shift}",
+                           "registry_year": "registry_year - {years}"},
+    "flow_process": {"state": "CASE WHEN state = 'running' THEN 'completed' ELSE state END"},
+    "flow_activation": {"state": "CASE WHEN state = 'open' THEN 'done' ELSE state END"},
+    "flow_task": {"status": "CASE WHEN status = 'open' THEN 'done' ELSE status END",
+                  "done_at": "COALESCE(done_at, created_at + interval '2 hours') - {shift}",
+                  "due_pending_year": "NULL", "next_reminder_at": "NULL"},
+}
+
+
 def grow_to(target: int) -> dict:
-    """Copy the generated documents with their histories in SQL until there are ``target``."""
+    """Copy the generated documents with their histories in SQL until there are ``target``:
+    copy k is the office's work k × 2 years earlier (dates shifted back, registry years and
+    numbers apart), every copy finished (FINISHED)."""
     from django.db import connection, transaction
 
     start = time.perf_counter()
@@ -392,24 +411,28 @@ def grow_to(target: int) -> dict:
             cursor.execute(f"SELECT max(id) FROM {table}")  # noqa: S608 (our own table names)
             tops[table] = cursor.fetchone()[0] or 0
         for table, fks in COPIED:
-            cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            cursor.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s "
                            "ORDER BY ordinal_position", [table])
-            columns = [r[0] for r in cursor.fetchall()]
+            columns = cursor.fetchall()
             for k in range(1, copies + 1):
+                shift, years = f"interval '{730 * k} days'", 2 * k
                 exprs = []
-                for c in columns:
+                for c, data_type in columns:
+                    special = FINISHED.get(table, {}).get(c)
                     if c == "id":
                         exprs.append(f"id + {k * tops[table]}")
                     elif c in fks:
                         exprs.append(f"{c} + {k * tops[fks[c]]}")
+                    elif special:
+                        exprs.append(special.format(shift=shift, years=years))
                     elif table == "documents_document" and c == "registry_seq":
                         exprs.append(f"registry_seq + {k * base}")
-                    elif table == "documents_document" and c == "title":
-                        exprs.append(f"title || '（副本{k}）'")
+                    elif data_type.startswith("timestamp") or data_type == "date":
+                        exprs.append(f"{c} - {shift}")
                     else:
                         exprs.append(c)
                 with transaction.atomic():
-                    cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                    cursor.execute(f"INSERT INTO {table} ({', '.join(c for c, _ in columns)}) "  # noqa: S608
                                    f"SELECT {', '.join(exprs)} FROM {table} WHERE id <= {tops[table]}")
                 print(f"\r复制 {table} 第 {k}/{copies} 份", end="", flush=True)
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
@@ -417,7 +440,8 @@ def grow_to(target: int) -> dict:
         cursor.execute("SELECT count(*) FROM documents_document")
         total = cursor.fetchone()[0]
     print(f"\n共 {total:,} 件，用时 {time.perf_counter() - start:.0f} 秒", flush=True)
-    return {"documents": total, "seconds": round(time.perf_counter() - start, 1)}
+    return {"documents": total, "seconds": round(time.perf_counter() - start, 1),
+            "copies": "earlier finished years: dates 2 years apart per copy, open work left as generated"}
 
 
 # --- main --------------------------------------------------------------------------------
