@@ -213,7 +213,7 @@ def _ways_into_one(person) -> Q:
     leader in charge of five of twenty divisions sees a quarter of them, 25,000 ids
     gathered (150 ms on SQLite at 100,000 documents, measured) to open one page.
     The same ways in, term by term, as ``visible_documents``; tests/test_leak.py and
-    demo/tests/test_visibility_rows.py hold the two forms to the same set for everyone."""
+    demo/tests/test_content.py hold the two forms to the same set for everyone."""
     Task = _related("tasks")
     holders = [person.pk, *delegators_of(person)]
     allowed = allowed_secrecy(person)
