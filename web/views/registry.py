@@ -99,7 +99,6 @@ def registry(request):
     number = _page_number(request)
     paginator = CappedPaginator(_documents(request.person, f, context), PAGE_SIZE, cap=COUNT_CAP, number=number)
     context["page"] = paginator.get_page(number)
-    context["count_cap"] = COUNT_CAP
     context["senders"] = Agency.objects.only("id", "name").order_by("sort_order", "id")
     return render(request, "web/registry.html", context)
 
